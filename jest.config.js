@@ -1,0 +1,38 @@
+// Three tiers (see README): unit = pure logic, integration = real Postgres + NATS,
+// e2e = the services as separate processes.
+const swcConfig = JSON.parse(require('fs').readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+
+const shared = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcConfig, swcrc: false }] },
+  moduleNameMapper: {
+    '^@tenantbus/contracts$': '<rootDir>/libs/contracts/src',
+    '^@tenantbus/tenant-context$': '<rootDir>/libs/tenant-context/src',
+    '^@tenantbus/testing$': '<rootDir>/libs/testing/src',
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
+
+module.exports = {
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'],
+      testPathIgnorePatterns: ['\\.int\\.spec\\.ts$'],
+    },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs}/**/*.int.spec.ts'],
+      testTimeout: 60_000,
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e.spec.ts'],
+      testTimeout: 120_000,
+    },
+  ],
+};

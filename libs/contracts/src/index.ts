@@ -1,0 +1,5 @@
+export * from './headers';
+export * from './tenant-id';
+export * from './tenant-directory';
+export * from './lifecycle';
+export * from './subjects';

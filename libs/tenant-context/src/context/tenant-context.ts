@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { trace } from '@opentelemetry/api';
+import { TenantIdSchema, type TenantId } from '@tenantbus/contracts';
+import { ClsServiceManager, type ClsService } from 'nestjs-cls';
+import { InvalidTenantIdError, TenantContextMissingError } from '../errors/tenantbus.error';
+import type { Actor, SystemScope, TenantStore } from './tenant-store';
+
+/**
+ * Wraps every unit of work started through the context (e.g. the ORM opens a fresh
+ * EntityManager and transaction), so that starting a scope also starts its resources.
+ */
+export interface ScopeHook {
+  around<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export interface ScopeOptions {
+  correlationId?: string;
+  actor?: Actor;
+}
+
+const logger = new Logger('TenantContext');
+
+/**
+ * Read access to the current scope. Reading the tenant with none set throws: there is no
+ * "all tenants" fallback.
+ */
+export class TenantContextReader {
+  constructor(protected readonly cls: ClsService<TenantStore>) {}
+
+  get isActive(): boolean {
+    return this.cls.isActive();
+  }
+
+  /** The current tenant; throws `TenantContextMissingError` when there is none. */
+  get tenantId(): TenantId {
+    const tenantId = this.maybeTenantId;
+    if (!tenantId) throw new TenantContextMissingError('reading the tenant');
+    return tenantId;
+  }
+
+  get maybeTenantId(): TenantId | undefined {
+    return this.cls.isActive() ? this.cls.get('tenantId') : undefined;
+  }
+
+  get system(): SystemScope | undefined {
+    return this.cls.isActive() ? this.cls.get('system') : undefined;
+  }
+
+  get isSystem(): boolean {
+    return this.system !== undefined;
+  }
+
+  get correlationId(): string | undefined {
+    return this.cls.isActive() ? this.cls.get('correlationId') : undefined;
+  }
+
+  get actor(): Actor | undefined {
+    return this.cls.isActive() ? this.cls.get('actor') : undefined;
+  }
+
+}
+
+/** Read-only view for code outside dependency injection (ORM hooks, span processors, loggers). */
+export function readTenantContext(): TenantContextReader {
+  return new TenantContextReader(ClsServiceManager.getClsService<TenantStore>());
+}
+
+/**
+ * Starts scopes. One instance per application: integrations (the ORM) add hooks so that a new
+ * scope also gets its own resources (EntityManager fork, transaction).
+ * `asSystem` is the only way around tenant scoping.
+ */
+export class TenantContext extends TenantContextReader {
+  private readonly scopeHooks: ScopeHook[] = [];
+
+  /** Hooks run outermost-first in the order they were added. */
+  addScopeHook(hook: ScopeHook): void {
+    this.scopeHooks.push(hook);
+  }
+
+  /** Sets the tenant of the current scope, once (used by the HTTP edge after resolution). */
+  bindTenant(tenantId: string, actor?: Actor): void {
+    const current = this.maybeTenantId;
+    const parsed = parseTenantId(tenantId);
+    if (current && current !== parsed) {
+      throw new Error(`scope already bound to tenant ${current}; refusing to rebind`);
+    }
+    this.cls.set('tenantId', parsed);
+    if (actor) this.cls.set('actor', actor);
+  }
+
+  /** Runs `fn` in a fresh scope of `tenantId` (timers, schedulers, message handlers). */
+  runWithTenant<T>(tenantId: string, fn: () => Promise<T>, options: ScopeOptions = {}): Promise<T> {
+    return this.runScope({ ...this.inherited(options), tenantId: parseTenantId(tenantId) }, fn);
+  }
+
+  /**
+   * The audited escape hatch: runs `fn` with no tenant and system privileges (ORM filter off,
+   * the database's separately granted system role). Logged with the reason, marked on the span.
+   */
+  asSystem<T>(reason: string, fn: () => Promise<T>, options: ScopeOptions = {}): Promise<T> {
+    if (!reason.trim()) throw new Error('asSystem needs a reason: it is written to the audit log');
+    const scope = this.inherited(options);
+    const actor = scope.actor ?? { kind: 'system', id: 'system' };
+    logger.log({
+      msg: 'entering system scope',
+      event: 'tenant.system_scope',
+      reason,
+      actor: `${actor.kind}:${actor.id}`,
+      from_tenant_id: this.maybeTenantId,
+    });
+    trace.getActiveSpan()?.addEvent('tenant.system_scope', { reason, actor: actor.id });
+    return this.runScope({ ...scope, actor, system: { reason } }, fn);
+  }
+
+  private inherited(options: ScopeOptions): TenantStore {
+    return {
+      correlationId: options.correlationId ?? this.correlationId ?? randomUUID(),
+      actor: options.actor ?? this.actor,
+    };
+  }
+
+  private runScope<T>(store: TenantStore, fn: () => Promise<T>): Promise<T> {
+    const hooked = this.scopeHooks.reduceRight<() => Promise<T>>(
+      (inner, hook) => () => hook.around(inner),
+      fn,
+    );
+    return this.cls.runWith(store, hooked);
+  }
+}
+
+export function parseTenantId(value: unknown): TenantId {
+  const parsed = TenantIdSchema.safeParse(value);
+  if (!parsed.success) throw new InvalidTenantIdError(value);
+  return parsed.data;
+}

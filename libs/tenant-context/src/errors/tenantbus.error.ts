@@ -1,0 +1,71 @@
+/**
+ * Domain errors carry a stable string code; each transport maps them once
+ * (HTTP: status + `{ code, message, details }`; NATS: error reply or dead-letter reason).
+ */
+export class TenantbusError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly httpStatus: number,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class TenantContextMissingError extends TenantbusError {
+  constructor(operation = 'this operation') {
+    super(
+      'TENANT_CONTEXT_MISSING',
+      `No tenant in context: ${operation} is tenant-scoped and refuses to run unscoped`,
+      500,
+    );
+  }
+}
+
+export class InvalidTenantIdError extends TenantbusError {
+  constructor(value: unknown) {
+    super('TENANT_ID_INVALID', 'Tenant id must be a UUID', 400, { value: String(value) });
+  }
+}
+
+export class TenantMismatchError extends TenantbusError {
+  constructor(details: Record<string, unknown>) {
+    super('TENANT_MISMATCH', 'The data belongs to another tenant than the current context', 403, details);
+  }
+}
+
+export class TenantNotFoundError extends TenantbusError {
+  constructor(details?: Record<string, unknown>) {
+    super('TENANT_NOT_FOUND', 'Tenant not found', 404, details);
+  }
+}
+
+export class TenantSuspendedError extends TenantbusError {
+  constructor(tenantId: string) {
+    super('TENANT_SUSPENDED', 'Tenant is suspended', 403, { tenantId });
+  }
+}
+
+export class TenantRequiredError extends TenantbusError {
+  constructor() {
+    super(
+      'TENANT_REQUIRED',
+      'This endpoint needs a tenant: send a tenant API key or call the tenant host',
+      401,
+    );
+  }
+}
+
+export class InvalidCredentialsError extends TenantbusError {
+  constructor(message = 'Invalid or expired credentials') {
+    super('INVALID_CREDENTIALS', message, 401);
+  }
+}
+
+export class AdminRequiredError extends TenantbusError {
+  constructor() {
+    super('ADMIN_REQUIRED', 'This endpoint needs an admin credential', 403);
+  }
+}
