@@ -1,4 +1,4 @@
-import { Entity, ManyToOne, PrimaryKey, PrimaryKeyProp, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Entity, ManyToOne, OptionalProps, PrimaryKey, PrimaryKeyProp, Property, Unique, type Ref } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { TenantScopedEntity } from '../src';
 
@@ -6,6 +6,7 @@ import { TenantScopedEntity } from '../src';
 @Unique({ properties: ['tenantId', 'name'] })
 export class Widget extends TenantScopedEntity {
   [PrimaryKeyProp]?: ['tenantId', 'id'];
+  [OptionalProps]?: 'tenantId' | 'id' | 'stock';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -20,6 +21,7 @@ export class Widget extends TenantScopedEntity {
 @Entity({ tableName: 'part' })
 export class Part extends TenantScopedEntity {
   [PrimaryKeyProp]?: ['tenantId', 'id'];
+  [OptionalProps]?: 'tenantId' | 'id';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

@@ -42,14 +42,14 @@ describe('ORM + RLS isolation (real Postgres)', () => {
     context = new TenantContext(ClsServiceManager.getClsService());
     context.addScopeHook(new UnitOfWorkScopeHook(orm));
     widgetA = await asA(async () => {
-      const w = em().create(Widget, { name: 'shared-name', stock: 1 } as Widget);
-      em().create(Part, { label: 'a-part', widget: ref(w) } as Part);
+      const w = em().create(Widget, { name: 'shared-name', stock: 1 } );
+      em().create(Part, { label: 'a-part', widget: ref(w) });
       await em().flush();
       return w.id;
     });
     widgetB = await asB(async () => {
-      const w = em().create(Widget, { name: 'shared-name', stock: 2 } as Widget);
-      em().create(Part, { label: 'b-part', widget: ref(w) } as Part);
+      const w = em().create(Widget, { name: 'shared-name', stock: 2 } );
+      em().create(Part, { label: 'b-part', widget: ref(w) });
       await em().flush();
       return w.id;
     });
@@ -112,7 +112,7 @@ describe('ORM + RLS isolation (real Postgres)', () => {
 
   it('upsert cannot overwrite or re-assign another tenant row', async () => {
     await expect(
-      asA(() => em().upsert(Widget, { tenantId: tenantB, id: widgetB, name: 'hijacked', stock: 5 } as Widget)),
+      asA(() => em().upsert(Widget, { tenantId: tenantB, id: widgetB, name: 'hijacked', stock: 5 } )),
     ).rejects.toThrow(/row-level security/);
     expect((await db.query<{ name: string }>('select name from widget where id = $1', [widgetB]))[0].name).toBe('shared-name');
   });
@@ -129,7 +129,7 @@ describe('ORM + RLS isolation (real Postgres)', () => {
   it('refuses to flush an entity of another tenant', async () => {
     await expect(
       asA(async () => {
-        em().create(Widget, { tenantId: tenantB, name: 'smuggled' } as Widget);
+        em().create(Widget, { tenantId: tenantB, name: 'smuggled' } );
         await em().flush();
       }),
     ).rejects.toBeInstanceOf(TenantMismatchError);
@@ -138,7 +138,7 @@ describe('ORM + RLS isolation (real Postgres)', () => {
   it('with no context: reads, writes and raw SQL fail closed', async () => {
     await expect(orm.em.fork().find(Widget, {})).rejects.toBeInstanceOf(TenantContextMissingError);
     const fork = orm.em.fork();
-    fork.create(Widget, { name: 'orphan' } as Widget);
+    fork.create(Widget, { name: 'orphan' } );
     await expect(fork.flush()).rejects.toBeInstanceOf(TenantContextMissingError);
     expect(await orm.em.fork().execute('select id from widget')).toEqual([]);
     await expect(orm.em.find(Widget, {})).rejects.toThrow(/global EntityManager/);

@@ -90,6 +90,11 @@ export class TenantContext extends TenantContextReader {
     if (actor) this.cls.set('actor', actor);
   }
 
+  /** Records who is acting in the current scope (admin routes, before `asSystem`). */
+  bindActor(actor: Actor): void {
+    this.cls.set('actor', actor);
+  }
+
   /** Runs `fn` in a fresh scope of `tenantId` (timers, schedulers, message handlers). */
   runWithTenant<T>(tenantId: string, fn: () => Promise<T>, options: ScopeOptions = {}): Promise<T> {
     return this.runScope({ ...this.inherited(options), tenantId: parseTenantId(tenantId) }, fn);

@@ -69,3 +69,19 @@ export class AdminRequiredError extends TenantbusError {
     super('ADMIN_REQUIRED', 'This endpoint needs an admin credential', 403);
   }
 }
+
+export class TenantHeaderForbiddenError extends TenantbusError {
+  constructor() {
+    super(
+      'TENANT_HEADER_FORBIDDEN',
+      'x-tenant-id is only honoured for admin or internal callers',
+      403,
+    );
+  }
+}
+
+export class TenantDirectoryUnavailableError extends TenantbusError {
+  constructor() {
+    super('TENANT_DIRECTORY_UNAVAILABLE', 'The tenant registry cannot be reached; retry shortly', 503);
+  }
+}

@@ -1,4 +1,6 @@
-import type { EntityName, FilterDef, MetadataStorage } from '@mikro-orm/core';
+import type { EntityName, Filter, MetadataStorage } from '@mikro-orm/core';
+
+type FilterDef = Parameters<typeof Filter>[0];
 import { readTenantContext } from '../context/tenant-context';
 
 export const TENANT_FILTER = 'tenant';
@@ -19,7 +21,7 @@ export const tenantFilter: FilterDef = {
   default: true,
   strict: true,
   args: false,
-  cond: (_args, _type, em: { getMetadata(): MetadataStorage }, _options, entityName) => {
+  cond: (_args: unknown, _type: string, em: { getMetadata(): MetadataStorage }, _options: unknown, entityName?: EntityName<unknown>) => {
     if (!isTenantScoped(em.getMetadata(), entityName)) return {};
     const context = readTenantContext();
     if (context.isSystem) return {};

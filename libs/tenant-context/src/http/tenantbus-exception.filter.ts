@@ -1,0 +1,62 @@
+import {
+  Catch,
+  HttpException,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
+import type { Response } from 'express';
+import { throwError, type Observable } from 'rxjs';
+import { readTenantContext } from '../context/tenant-context';
+import { TenantbusError } from '../errors/tenantbus.error';
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  details?: unknown;
+  correlationId?: string;
+}
+
+/**
+ * Maps errors once per transport. HTTP: status + `{ code, message, details, correlationId }`;
+ * 500s hide internals behind the correlation id. NATS request/reply: `{ code, message }`.
+ */
+@Catch()
+export class TenantbusExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(error: unknown, host: ArgumentsHost): Observable<never> | void {
+    const correlationId = readTenantContext().correlationId;
+    const { status, body } = toErrorBody(error, correlationId);
+    if (status >= 500) this.logger.error({ msg: 'unhandled error', error: describe(error), correlationId });
+    if (host.getType() === 'rpc') {
+      return throwError(() => (error instanceof RpcException ? error.getError() : { code: body.code, message: body.message }));
+    }
+    host.switchToHttp().getResponse<Response>().status(status).json(body);
+  }
+}
+
+export function toErrorBody(error: unknown, correlationId?: string): { status: number; body: ErrorBody } {
+  if (error instanceof TenantbusError) {
+    return { status: error.httpStatus, body: { code: error.code, message: error.message, details: error.details, correlationId } };
+  }
+  if (error instanceof HttpException) {
+    const response = error.getResponse();
+    const message = typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? error.message);
+    return {
+      status: error.getStatus(),
+      body: {
+        code: `HTTP_${error.getStatus()}`,
+        message: Array.isArray(message) ? 'Request validation failed' : String(message),
+        details: Array.isArray(message) ? { errors: message } : undefined,
+        correlationId,
+      },
+    };
+  }
+  return { status: 500, body: { code: 'INTERNAL', message: 'Internal error', correlationId } };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

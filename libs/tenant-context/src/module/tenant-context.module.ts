@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, Reflector } from '@nestjs/core';
+import { BusNaming, CORRELATION_ID_HEADER } from '@tenantbus/contracts';
+import type { Request } from 'express';
+import { connect, type NatsConnection } from 'nats';
+import { ClsModule, ClsService } from 'nestjs-cls';
+import { TenantContext } from '../context/tenant-context';
+import type { TenantStore } from '../context/tenant-store';
+import { TenantDirectory, type TenantDirectoryOptions } from '../directory/tenant-directory';
+import { AdminAuthenticator, type AdminToken } from '../http/admin-authenticator';
+import { TenantResolutionGuard } from '../http/tenant-resolution.guard';
+import {
+  ApiKeyResolver,
+  HostResolver,
+  TrustedHeaderResolver,
+  type ResolverName,
+  type TenantResolver,
+} from '../http/tenant-resolvers';
+import { TenantScopeInterceptor } from '../http/tenant-scope.interceptor';
+import { TenantbusExceptionFilter } from '../http/tenantbus-exception.filter';
+import { DeadLetterPublisher } from '../nats/dead-letter.publisher';
+import { TenantBus } from '../nats/tenant-bus';
+import { NATS_CONNECTION, TENANT_CONTEXT_OPTIONS } from './tokens';
+
+export interface TenantContextModuleOptions {
+  readonly serviceName: string;
+  readonly natsUrl: string;
+  readonly busPrefix: string;
+  /** The resolver chain for this app's HTTP edge, in order. Default: all three. */
+  readonly resolvers?: ResolverName[];
+  readonly baseDomain?: string;
+  readonly adminTokens?: AdminToken[];
+  readonly directory?: TenantDirectoryOptions;
+  /** Check that a message's tenant exists in the directory before its handler runs. Default on. */
+  readonly verifyMessageTenants?: boolean;
+}
+
+const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function correlationIdFor(request: Request): string {
+  const incoming = request.headers[CORRELATION_ID_HEADER];
+  return typeof incoming === 'string' && CORRELATION_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+}
+
+function buildResolvers(options: TenantContextModuleOptions, directory: TenantDirectory): TenantResolver[] {
+  const available: Record<ResolverName, () => TenantResolver> = {
+    apiKey: () => new ApiKeyResolver(directory),
+    host: () => new HostResolver(directory, options.baseDomain),
+    header: () => new TrustedHeaderResolver(directory),
+  };
+  return (options.resolvers ?? ['apiKey', 'host', 'header']).map((name) => available[name]());
+}
+
+/** Drains the shared NATS connection after everything else has shut down. */
+class NatsConnectionCloser implements OnApplicationShutdown {
+  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain();
+  }
+}
+
+/**
+ * Wires tenancy into a Nest app: the CLS context per request, the HTTP resolver chain (guard),
+ * scope restoration for HTTP and NATS handlers (interceptor), error mapping (filter), the tenant
+ * bus and the tenant directory. Global, so features just inject `TenantContext` / `TenantBus`.
+ */
+@Module({})
+export class TenantContextModule {
+  static forRoot(options: TenantContextModuleOptions): DynamicModule {
+    const providers: Provider[] = [
+      { provide: TENANT_CONTEXT_OPTIONS, useValue: options },
+      {
+        provide: TenantContext,
+        useFactory: (cls: ClsService<TenantStore>) => new TenantContext(cls),
+        inject: [ClsService],
+      },
+      {
+        provide: NATS_CONNECTION,
+        useFactory: () => connect({ servers: options.natsUrl, name: options.serviceName }),
+      },
+      NatsConnectionCloser,
+      { provide: BusNaming, useValue: new BusNaming(options.busPrefix) },
+      {
+        provide: TenantBus,
+        useFactory: (nc: NatsConnection, naming: BusNaming, context: TenantContext) => new TenantBus(nc, naming, context),
+        inject: [NATS_CONNECTION, BusNaming, TenantContext],
+      },
+      {
+        provide: DeadLetterPublisher,
+        useFactory: (nc: NatsConnection, naming: BusNaming) => new DeadLetterPublisher(nc, naming),
+        inject: [NATS_CONNECTION, BusNaming],
+      },
+      {
+        provide: TenantDirectory,
+        useFactory: (nc: NatsConnection, naming: BusNaming) => new TenantDirectory(nc, naming, options.directory),
+        inject: [NATS_CONNECTION, BusNaming],
+      },
+      { provide: AdminAuthenticator, useValue: new AdminAuthenticator(options.adminTokens ?? []) },
+      {
+        provide: APP_GUARD,
+        useFactory: (reflector: Reflector, context: TenantContext, admins: AdminAuthenticator, directory: TenantDirectory) =>
+          new TenantResolutionGuard(reflector, context, admins, buildResolvers(options, directory)),
+        inject: [Reflector, TenantContext, AdminAuthenticator, TenantDirectory],
+      },
+      {
+        provide: APP_INTERCEPTOR,
+        useFactory: (reflector: Reflector, context: TenantContext, deadLetters: DeadLetterPublisher, directory: TenantDirectory) =>
+          new TenantScopeInterceptor(
+            reflector,
+            context,
+            deadLetters,
+            options.verifyMessageTenants === false ? undefined : (tenantId) => directory.exists(tenantId),
+          ),
+        inject: [Reflector, TenantContext, DeadLetterPublisher, TenantDirectory],
+      },
+      { provide: APP_FILTER, useClass: TenantbusExceptionFilter },
+    ];
+    return {
+      module: TenantContextModule,
+      global: true,
+      imports: [
+        ClsModule.forRoot({
+          global: true,
+          middleware: {
+            mount: true,
+            generateId: true,
+            idGenerator: (request: Request) => correlationIdFor(request),
+            setup: (cls: ClsService<TenantStore>) => cls.set('correlationId', cls.getId()),
+          },
+        }),
+      ],
+      providers,
+      exports: [TenantContext, NATS_CONNECTION, BusNaming, TenantBus, DeadLetterPublisher, TenantDirectory, AdminAuthenticator],
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
+export const TENANT_CONTEXT_OPTIONS = Symbol('TENANT_CONTEXT_OPTIONS');

@@ -1,0 +1,60 @@
+import {
+  DEAD_LETTER_DETAIL_HEADER,
+  DEAD_LETTER_REASON_HEADER,
+  DEAD_LETTER_SUBJECT_HEADER,
+  DEAD_LETTER_TOKEN,
+  type BusNaming,
+} from '@tenantbus/contracts';
+import { headers as natsHeaders, RetentionPolicy, type MsgHdrs, type NatsConnection } from 'nats';
+
+export interface DeadLetter {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers?: MsgHdrs;
+  readonly reason: string;
+  readonly detail: string;
+}
+
+/**
+ * Copies refused messages, with the reason, to `<prefix>.dlq.<original subject>` on a JetStream
+ * stream so they are kept for inspection and replay instead of vanishing.
+ */
+export class DeadLetterPublisher {
+  private ready?: Promise<void>;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly naming: BusNaming,
+  ) {}
+
+  get streamName(): string {
+    return this.naming.stream(DEAD_LETTER_TOKEN);
+  }
+
+  /** Creates the dead-letter stream once; safe to call from several services. */
+  ensureStream(): Promise<void> {
+    this.ready ??= (async () => {
+      const jsm = await this.nc.jetstreamManager();
+      const subjects = [this.naming.deadLetter('>')];
+      try {
+        await jsm.streams.info(this.streamName);
+      } catch {
+        await jsm.streams.add({ name: this.streamName, subjects, retention: RetentionPolicy.Limits });
+      }
+    })().catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  async publish(letter: DeadLetter): Promise<void> {
+    await this.ensureStream();
+    const headers = natsHeaders();
+    for (const [key, values] of letter.headers ?? []) values.forEach((value) => headers.append(key, value));
+    headers.set(DEAD_LETTER_REASON_HEADER, letter.reason);
+    headers.set(DEAD_LETTER_DETAIL_HEADER, letter.detail.slice(0, 1000));
+    headers.set(DEAD_LETTER_SUBJECT_HEADER, letter.subject);
+    await this.nc.jetstream().publish(this.naming.deadLetter(letter.subject), letter.data, { headers });
+  }
+}
