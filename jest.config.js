@@ -15,6 +15,8 @@ const shared = {
 };
 
 module.exports = {
+  // Integration and e2e tests wait on real brokers; deadlines inside tests are tighter than this.
+  testTimeout: 60_000,
   projects: [
     {
       ...shared,
@@ -26,13 +28,11 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs}/**/*.int.spec.ts'],
-      testTimeout: 60_000,
     },
     {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e.spec.ts'],
-      testTimeout: 120_000,
     },
   ],
 };

@@ -15,6 +15,7 @@ import { DeadLetterPublisher } from '../nats/dead-letter.publisher';
 import { admitTenantMessage, type TenantVerifier } from '../nats/message-admission';
 import { correlationIdOf } from '../nats/tenant-headers';
 import { withConsumerSpan } from '../nats/trace-carrier';
+import { TENANT_SPAN_ATTRIBUTES } from '../observability/tenant-span.processor';
 import { routeScope } from './tenant-resolution.guard';
 
 const codec = JSONCodec<unknown>();
@@ -57,7 +58,7 @@ export class TenantScopeInterceptor implements NestInterceptor {
     const payload: unknown = execution.switchToRpc().getData();
     const headers = nats.getHeaders() as Parameters<typeof correlationIdOf>[0];
     const subject = nats.getSubject();
-    return withConsumerSpan(subject, headers, async () => {
+    return withConsumerSpan(subject, headers, async (span) => {
       if (scope.kind === 'system') {
         return this.context.asSystem(scope.reason, handle, {
           correlationId: correlationIdOf(headers),
@@ -66,6 +67,7 @@ export class TenantScopeInterceptor implements NestInterceptor {
       }
       const admission = await admitTenantMessage(headers, payload, this.verifyTenant);
       if (admission.ok) {
+        span.setAttribute(TENANT_SPAN_ATTRIBUTES.tenantId, admission.tenantId);
         return this.context.runWithTenant(admission.tenantId, handle, {
           correlationId: admission.correlationId,
           actor: admission.actor,

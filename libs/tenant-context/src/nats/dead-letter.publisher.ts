@@ -52,9 +52,14 @@ export class DeadLetterPublisher {
     await this.ensureStream();
     const headers = natsHeaders();
     for (const [key, values] of letter.headers ?? []) values.forEach((value) => headers.append(key, value));
-    headers.set(DEAD_LETTER_REASON_HEADER, letter.reason);
-    headers.set(DEAD_LETTER_DETAIL_HEADER, letter.detail.slice(0, 1000));
+    headers.set(DEAD_LETTER_REASON_HEADER, headerSafe(letter.reason));
+    headers.set(DEAD_LETTER_DETAIL_HEADER, headerSafe(letter.detail).slice(0, 1000));
     headers.set(DEAD_LETTER_SUBJECT_HEADER, letter.subject);
     await this.nc.jetstream().publish(this.naming.deadLetter(letter.subject), letter.data, { headers });
   }
+}
+
+/** NATS header values cannot hold line breaks (error messages often do). */
+function headerSafe(value: string): string {
+  return value.replace(/[\r\n]+/g, ' ').trim();
 }

@@ -13,6 +13,8 @@ import type { DeadLetterPublisher } from './dead-letter.publisher';
 import { admitTenantMessage, type TenantVerifier } from './message-admission';
 import { correlationIdOf } from './tenant-headers';
 import { withConsumerSpan } from './trace-carrier';
+import { TENANT_SPAN_ATTRIBUTES } from '../observability/tenant-span.processor';
+import type { Span } from '@opentelemetry/api';
 
 export interface DeliveredMessage {
   readonly subject: string;
@@ -102,7 +104,7 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
       streamSequence: msg.info.streamSequence,
       deliveryCount: msg.info.deliveryCount,
     };
-    await withConsumerSpan(msg.subject, msg.headers, async () => {
+    await withConsumerSpan(msg.subject, msg.headers, async (span) => {
       let raw: unknown;
       try {
         raw = codec.decode(msg.data);
@@ -111,9 +113,9 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
       }
       const parsed = this.options.schema.safeParse(raw);
       if (!parsed.success) {
-        return this.deadLetter(msg, 'PAYLOAD_INVALID', parsed.error.message);
+        return this.deadLetter(msg, 'PAYLOAD_INVALID', describeIssues(parsed.error.issues));
       }
-      const run = await this.scoped(msg, parsed.data, raw);
+      const run = await this.scoped(msg, parsed.data, raw, span);
       if (!run) return;
       try {
         await run(() => this.options.handle(parsed.data, delivered));
@@ -129,6 +131,7 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
     msg: JsMsg,
     payload: z.output<S>,
     raw: unknown,
+    span: Span,
   ): Promise<((fn: () => Promise<void>) => Promise<void>) | undefined> {
     const scope = this.options.scope;
     if (scope.kind === 'system') {
@@ -140,6 +143,7 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
       await this.deadLetter(msg, admission.reason, admission.detail);
       return undefined;
     }
+    span.setAttribute(TENANT_SPAN_ATTRIBUTES.tenantId, admission.tenantId);
     return (fn) =>
       this.context.runWithTenant(admission.tenantId, fn, {
         correlationId: admission.correlationId,
@@ -169,4 +173,8 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
       msg.nak(1_000);
     }
   }
+}
+
+function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('; ');
 }

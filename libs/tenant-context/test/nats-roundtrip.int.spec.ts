@@ -1,0 +1,188 @@
+import { MikroORM } from '@mikro-orm/core';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { EntityManager, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Controller, Module, type INestApplication } from '@nestjs/common';
+import { ClientProxyFactory, EventPattern, MessagePattern, type ClientProxy } from '@nestjs/microservices';
+import { Test } from '@nestjs/testing';
+import { trace } from '@opentelemetry/api';
+import { BusNaming, DEAD_LETTER_TOKEN } from '@tenantbus/contracts';
+import {
+  createTestBus,
+  createTestDatabase,
+  DirectoryStub,
+  makeTenant,
+  readStream,
+  TEST_NATS_URL,
+  waitFor,
+  type TestBus,
+  type TestDatabase,
+} from '@tenantbus/testing';
+import { headers as natsHeaders, JSONCodec } from 'nats';
+import { lastValueFrom } from 'rxjs';
+import {
+  connectTenantMicroservice,
+  TenantContext,
+  TenantContextMissingError,
+  TenantContextModule,
+  TenantOrmModule,
+  tenantNatsClient,
+  tenantTableSql,
+  withTenancy,
+} from '../src';
+import { installTestTracing } from '../src/observability';
+import { FIXTURE_SCHEMA, Part, Widget } from './fixtures.entities';
+
+interface Seen {
+  tenantId: string;
+  visibleWidgets: string[];
+  traceId?: string;
+}
+
+const codec = JSONCodec<unknown>();
+
+describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () => {
+  const tracing = installTestTracing();
+  let db: TestDatabase;
+  let bus: TestBus;
+  let stub: DirectoryStub;
+  let app: INestApplication;
+  let client: ClientProxy;
+  let context: TenantContext;
+  let naming: BusNaming;
+  const seen: Seen[] = [];
+  const a = makeTenant();
+  const b = makeTenant();
+  const subjects = { touch: '', count: '' };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('tb_nats');
+    const roles = { appRole: db.appRole, systemRole: db.systemRole };
+    for (const sql of FIXTURE_SCHEMA) await db.query(sql);
+    for (const table of ['widget', 'part']) for (const sql of tenantTableSql(table, { roles })) await db.query(sql);
+    await db.query(`insert into widget (tenant_id, id, name) values ($1, gen_random_uuid(), 'a-widget'), ($2, gen_random_uuid(), 'b-widget')`, [
+      a.entry.id,
+      b.entry.id,
+    ]);
+    bus = await createTestBus('tb_nats');
+    naming = new BusNaming(bus.prefix);
+    stub = new DirectoryStub(bus.nc, naming);
+    stub.add(a.entry, b.entry);
+    subjects.touch = naming.subject('widget.touch');
+    subjects.count = naming.subject('widget.count');
+
+    @Controller()
+    class WidgetHandlers {
+      constructor(
+        private readonly em: EntityManager,
+        private readonly tenant: TenantContext,
+      ) {}
+
+      @EventPattern<string>(subjects.touch)
+      async touch(): Promise<void> {
+        const widgets = await this.em.find(Widget, {});
+        seen.push({
+          tenantId: this.tenant.tenantId,
+          visibleWidgets: widgets.map((widget) => widget.name),
+          traceId: trace.getActiveSpan()?.spanContext().traceId,
+        });
+      }
+
+      @MessagePattern<string>(subjects.count)
+      async count(): Promise<{ tenantId: string; count: number }> {
+        return { tenantId: this.tenant.tenantId, count: await this.em.count(Widget, {}) };
+      }
+    }
+
+    @Module({
+      imports: [
+        TenantContextModule.forRoot({ serviceName: 'roundtrip', natsUrl: TEST_NATS_URL, busPrefix: bus.prefix }),
+        MikroOrmModule.forRoot(
+          withTenancy(
+            { driver: PostgreSqlDriver, clientUrl: db.appUrl, entities: [Widget, Part], registerRequestContext: false },
+            roles,
+          ),
+        ),
+        TenantOrmModule.forRoot(),
+      ],
+      controllers: [WidgetHandlers],
+    })
+    class RoundTripModule {}
+
+    const moduleRef = await Test.createTestingModule({ imports: [RoundTripModule] }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    connectTenantMicroservice(app, TEST_NATS_URL, 'roundtrip');
+    await app.startAllMicroservices();
+    await app.init();
+    context = app.get(TenantContext);
+    client = ClientProxyFactory.create(tenantNatsClient(TEST_NATS_URL));
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await app?.close();
+    stub?.stop();
+    await bus?.close();
+    await app?.get(MikroORM).close(true).catch(() => undefined);
+    await db?.drop();
+  });
+
+  it('publish in tenant A → handler sees A, its queries are scoped to A, one trace spans the hop', async () => {
+    const publisherTraceId = await context.runWithTenant(a.entry.id, () =>
+      trace.getTracer('test').startActiveSpan('publisher', async (span) => {
+        await lastValueFrom(client.emit(subjects.touch, { note: 'hello' }));
+        span.end();
+        return span.spanContext().traceId;
+      }),
+    );
+    const handled = await waitFor(() => seen.find((entry) => entry.traceId === publisherTraceId), { what: 'handler' });
+    expect(handled).toEqual({ tenantId: a.entry.id, visibleWidgets: ['a-widget'], traceId: publisherTraceId });
+    await tracing.provider.forceFlush();
+    const consumerSpan = tracing.exporter
+      .getFinishedSpans()
+      .find((span) => span.name === `process ${subjects.touch}` && span.spanContext().traceId === publisherTraceId);
+    expect(consumerSpan?.attributes['tenant.id']).toBe(a.entry.id);
+  });
+
+  it('request/reply runs in the caller tenant', async () => {
+    const reply = await context.runWithTenant(b.entry.id, () => lastValueFrom(client.send(subjects.count, {})));
+    expect(reply).toEqual({ tenantId: b.entry.id, count: 1 });
+  });
+
+  it('sending a tenant-scoped message with no context throws', async () => {
+    await expect(lastValueFrom(client.emit(subjects.touch, {}))).rejects.toBeInstanceOf(TenantContextMissingError);
+    await expect(lastValueFrom(client.send(subjects.count, {}))).rejects.toBeInstanceOf(TenantContextMissingError);
+  });
+
+  it.each([
+    ['missing', undefined, 'TENANT_HEADER_MISSING'],
+    ['malformed', 'not-a-uuid', 'TENANT_HEADER_MALFORMED'],
+    ['forged (unknown tenant)', '00000000-0000-4000-8000-000000000000', 'TENANT_UNKNOWN'],
+  ])('event with a %s tenant header never reaches the handler and is dead-lettered', async (_label, tenantHeader, reason) => {
+    const before = seen.length;
+    const headers = natsHeaders();
+    if (tenantHeader) headers.set('x-tenant-id', tenantHeader);
+    const marker = `${reason}-${Date.now()}`;
+    bus.nc.publish(subjects.touch, codec.encode({ pattern: subjects.touch, data: { marker } }), { headers });
+    const letters = await waitFor(
+      async () => {
+        const stored = await readStream(bus.nc, naming.stream(DEAD_LETTER_TOKEN), 1).catch(() => []);
+        return stored.find((letter) => JSON.stringify(letter.data).includes(marker));
+      },
+      { what: `dead letter ${reason}` },
+    );
+    expect(letters.headers['x-dead-letter-reason']).toBe(reason);
+    expect(letters.subject).toBe(naming.deadLetter(subjects.touch));
+    expect(seen.length).toBe(before);
+  });
+
+  it('a request with a bad tenant header gets an error reply and the handler does not run', async () => {
+    const headers = natsHeaders();
+    headers.set('x-tenant-id', 'drop table widget');
+    const reply = await bus.nc.request(subjects.count, codec.encode({ id: '1', pattern: subjects.count, data: {} }), {
+      headers,
+      timeout: 2_000,
+    });
+    expect(codec.decode(reply.data)).toMatchObject({ err: { code: 'TENANT_HEADER_MALFORMED' } });
+  });
+});
