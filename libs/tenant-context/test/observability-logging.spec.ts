@@ -17,7 +17,7 @@ function capture() {
 function httpOptions(): PinoHttpOptions {
   const { pinoHttp } = loggerModuleParams({ serviceName: 'svc' });
   if (!pinoHttp || Array.isArray(pinoHttp) || 'write' in pinoHttp) throw new Error('options');
-  return pinoHttp as PinoHttpOptions;
+  return pinoHttp;
 }
 
 function request(url: string, headers: Record<string, string | string[]> = {}): IncomingMessage {
@@ -30,8 +30,14 @@ describe('logging', () => {
   const tracer = trace.getTracer('observability-logging.spec');
 
   describe.each([
-    ['createLogger', (d: ReturnType<typeof capture>['destination']) => createLogger('svc', { destination: d })],
-    ['loggerModuleParams', (d: ReturnType<typeof capture>['destination']) => pino(httpOptions(), d)],
+    [
+      'createLogger',
+      (d: ReturnType<typeof capture>['destination']) => createLogger('svc', { destination: d }),
+    ],
+    [
+      'loggerModuleParams',
+      (d: ReturnType<typeof capture>['destination']) => pino(httpOptions(), d),
+    ],
   ])('%s mixin', (_name, make) => {
     it('adds tenant_id, trace_id, span_id and request_id to a line logged inside a scope', async () => {
       const out = capture();
@@ -91,7 +97,14 @@ describe('logging', () => {
       const logger = make(out.destination);
       logger.info(
         {
-          req: { headers: { authorization: 'Bearer sekret-1', cookie: 'sid=sekret-2', 'x-api-key': 'sekret-3', accept: '*/*' } },
+          req: {
+            headers: {
+              authorization: 'Bearer sekret-1',
+              cookie: 'sid=sekret-2',
+              'x-api-key': 'sekret-3',
+              accept: '*/*',
+            },
+          },
           credentials: { user: 'ann', password: 'sekret-4' },
           user: { name: 'ann', password: 'sekret-5', apiKey: 'sekret-6', token: 'sekret-7' },
           token: 'sekret-8',
@@ -103,7 +116,14 @@ describe('logging', () => {
       const raw = JSON.stringify(out.last());
       expect(raw).not.toMatch(/sekret/);
       expect(out.last()).toMatchObject({
-        req: { headers: { authorization: '[redacted]', cookie: '[redacted]', 'x-api-key': '[redacted]', accept: '*/*' } },
+        req: {
+          headers: {
+            authorization: '[redacted]',
+            cookie: '[redacted]',
+            'x-api-key': '[redacted]',
+            accept: '*/*',
+          },
+        },
         user: { name: 'ann', password: '[redacted]' },
       });
       // `credentials` is itself a secret key, so the whole object is censored, password included.
@@ -117,7 +137,9 @@ describe('logging', () => {
     const res = {} as ServerResponse;
 
     it('honours a well-formed x-correlation-id', () => {
-      expect(genReqId(request('/x', { 'x-correlation-id': 'abc-123:4.5_6' }), res)).toBe('abc-123:4.5_6');
+      expect(genReqId(request('/x', { 'x-correlation-id': 'abc-123:4.5_6' }), res)).toBe(
+        'abc-123:4.5_6',
+      );
     });
 
     it.each([

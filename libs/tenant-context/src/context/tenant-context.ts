@@ -96,7 +96,7 @@ export class TenantContext extends TenantContextReader {
   }
 
   /** Runs `fn` in a fresh scope of `tenantId` (timers, schedulers, message handlers). */
-  runWithTenant<T>(tenantId: string, fn: () => Promise<T>, options: ScopeOptions = {}): Promise<T> {
+  async runWithTenant<T>(tenantId: string, fn: () => Promise<T>, options: ScopeOptions = {}): Promise<T> {
     return this.runScope({ ...this.inherited(options), tenantId: parseTenantId(tenantId) }, fn);
   }
 
@@ -104,7 +104,7 @@ export class TenantContext extends TenantContextReader {
    * The audited escape hatch: runs `fn` with no tenant and system privileges (ORM filter off,
    * the database's separately granted system role). Logged with the reason, marked on the span.
    */
-  asSystem<T>(reason: string, fn: () => Promise<T>, options: ScopeOptions = {}): Promise<T> {
+  async asSystem<T>(reason: string, fn: () => Promise<T>, options: ScopeOptions = {}): Promise<T> {
     if (!reason.trim()) throw new Error('asSystem needs a reason: it is written to the audit log');
     const scope = this.inherited(options);
     const actor = scope.actor ?? { kind: 'system', id: 'system' };

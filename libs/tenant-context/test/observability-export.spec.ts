@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { TENANT_SPAN_ATTRIBUTES } from '../src/observability';
+
+/*
+ * The OTLP/HTTP exporter loads `http` with a dynamic import(), which jest's VM refuses without
+ * --experimental-vm-modules. So the traced code runs in a child Node process (TypeScript
+ * compiled on require with @swc/core, as jest does) and this test plays the collector.
+ */
+
+const ROOT = join(__dirname, '../../..');
+
+const CHILD = `
+const Module = require('node:module');
+const fs = require('node:fs');
+const { transformSync } = require('@swc/core');
+const root = ${JSON.stringify(ROOT)};
+const swcrc = JSON.parse(fs.readFileSync(root + '/.swcrc', 'utf8'));
+const aliases = {
+  '@tenantbus/contracts': root + '/libs/contracts/src',
+  '@tenantbus/tenant-context': root + '/libs/tenant-context/src',
+};
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  return resolve.call(this, aliases[request] ?? request, ...rest);
+};
+require.extensions['.ts'] = (module, filename) => {
+  const source = fs.readFileSync(filename, 'utf8');
+  module._compile(transformSync(source, { ...swcrc, swcrc: false, filename }).code, filename);
+};
+
+const { startTracing } = require(root + '/libs/tenant-context/src/observability');
+const tracing = startTracing({ serviceName: 'export-spec', otlpEndpoint: process.env.COLLECTOR });
+// Loaded after startTracing, as main.ts must do, so the instrumentation has patched it.
+const http = require('node:http');
+const { trace } = require('@opentelemetry/api');
+const { ClsServiceManager } = require('nestjs-cls');
+const { TenantContext } = require(root + '/libs/tenant-context/src/context/tenant-context');
+
+(async () => {
+  const ctx = new TenantContext(ClsServiceManager.getClsService());
+  await ctx.runWithTenant(process.env.TENANT, () =>
+    trace.getTracer('export-spec').startActiveSpan('handle-job', async (span) => {
+      await new Promise((done, fail) =>
+        http.get(process.env.COLLECTOR + '/downstream', (res) => res.resume().on('end', done)).on('error', fail),
+      );
+      span.end();
+    }),
+    { correlationId: 'corr-export' },
+  );
+  await tracing.shutdown();
+})().catch((error) => { console.error(error); process.exit(1); });
+`;
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+interface OtlpSpan {
+  name: string;
+  traceId: string;
+  kind: number;
+  attributes: { key: string; value: { stringValue?: string } }[];
+}
+
+function fakeCollector(): Promise<{ server: Server; url: string; received: Received[] }> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ server, url: `http://127.0.0.1:${port}`, received });
+    }),
+  );
+}
+
+function runChild(env: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      process.execPath,
+      ['-e', CHILD],
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 },
+      (error, _stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(),
+    ),
+  );
+}
+
+function attribute(span: OtlpSpan, key: string): string | undefined {
+  return span.attributes.find((a) => a.key === key)?.value.stringValue;
+}
+
+describe('startTracing with an OTLP endpoint (child process)', () => {
+  let collector: Awaited<ReturnType<typeof fakeCollector>>;
+  const tenantId = randomUUID();
+
+  beforeAll(async () => {
+    collector = await fakeCollector();
+    await runChild({ COLLECTOR: collector.url, TENANT: tenantId });
+  }, 40_000);
+
+  afterAll(async () => {
+    collector?.server.closeAllConnections();
+    await new Promise((resolve) => collector?.server.close(resolve));
+  });
+
+  const exported = (): OtlpSpan[] =>
+    collector.received
+      .filter((r) => r.path === '/v1/traces')
+      .flatMap((r) => JSON.parse(r.body).resourceSpans)
+      .flatMap((rs: { scopeSpans: { spans: OtlpSpan[] }[] }) => rs.scopeSpans)
+      .flatMap((ss: { spans: OtlpSpan[] }) => ss.spans);
+
+  it('posts traces only (no metrics or logs) to <endpoint>/v1/traces', () => {
+    const paths = new Set(collector.received.map((r) => r.path));
+    expect(paths).toEqual(new Set(['/downstream', '/v1/traces']));
+    const body = collector.received.find((r) => r.path === '/v1/traces')!.body;
+    expect(body).toContain('"export-spec"'); // service.name on the resource
+  });
+
+  it('stamps the tenant on our span and on the instrumented HTTP client span', () => {
+    const spans = exported();
+    const job = spans.find((s) => s.name === 'handle-job');
+    const client = spans.find((s) => s.kind === 3 /* CLIENT */);
+    for (const span of [job, client]) {
+      expect(span && attribute(span, TENANT_SPAN_ATTRIBUTES.tenantId)).toBe(tenantId);
+      expect(span && attribute(span, TENANT_SPAN_ATTRIBUTES.correlationId)).toBe('corr-export');
+    }
+    expect(client?.traceId).toBe(job?.traceId);
+  });
+
+  it('propagates W3C trace context on the outgoing request', () => {
+    const downstream = collector.received.find((r) => r.path === '/downstream');
+    const traceId = exported().find((s) => s.name === 'handle-job')?.traceId;
+    expect(downstream?.headers['traceparent']).toMatch(
+      new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`),
+    );
+  });
+});
