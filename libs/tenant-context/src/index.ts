@@ -27,3 +27,4 @@ export * from './http/tenantbus-exception.filter';
 export * from './module/tokens';
 export * from './module/tenant-context.module';
 export * from './module/tenant-orm.module';
+export * from './observability';

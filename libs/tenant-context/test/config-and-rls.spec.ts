@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { ConfigError, describeConfig, loadConfig, ServiceConfigSchema, tenantRolesSql, tenantTableSql } from '../src';
+import {
+  ConfigError,
+  describeConfig,
+  loadConfig,
+  ServiceConfigSchema,
+  tenantRolesSql,
+  tenantTableSql,
+} from '../src';
 
 describe('service configuration', () => {
   it('applies defaults and validates', () => {
@@ -19,7 +26,10 @@ describe('service configuration', () => {
   });
 
   it('redacts secrets when described for logs', () => {
-    expect(describeConfig({ ADMIN_TOKENS: 'ops:secret', PORT: 1 })).toEqual({ ADMIN_TOKENS: '[redacted]', PORT: 1 });
+    expect(describeConfig({ ADMIN_TOKENS: 'ops:secret', PORT: 1 })).toEqual({
+      ADMIN_TOKENS: '[redacted]',
+      PORT: 1,
+    });
   });
 });
 

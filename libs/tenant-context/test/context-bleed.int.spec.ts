@@ -1,7 +1,13 @@
 import { MikroORM } from '@mikro-orm/core';
 import { PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
 import { BusNaming, defineSubject } from '@tenantbus/contracts';
-import { createTestBus, createTestDatabase, waitFor, type TestBus, type TestDatabase } from '@tenantbus/testing';
+import {
+  createTestBus,
+  createTestDatabase,
+  waitFor,
+  type TestBus,
+  type TestDatabase,
+} from '@tenantbus/testing';
 import { ClsServiceManager } from 'nestjs-cls';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -20,10 +26,17 @@ const TENANTS = 50;
 const DIRECT_OPERATIONS = 1_500;
 const MESSAGES = 500;
 
-const Probe = defineSubject({ name: 'bleed.probe', scope: 'tenant', schema: z.object({ expected: z.uuid(), op: z.number() }) });
+const Probe = defineSubject({
+  name: 'bleed.probe',
+  scope: 'tenant',
+  schema: z.object({ expected: z.uuid(), op: z.number() }),
+});
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const randomPause = () => (Math.random() < 0.3 ? new Promise<void>((resolve) => setImmediate(resolve)) : pause(Math.random() * 4));
+const randomPause = () =>
+  Math.random() < 0.3
+    ? new Promise<void>((resolve) => setImmediate(resolve))
+    : pause(Math.random() * 4);
 
 /**
  * ≥ 2,000 interleaved operations across 50 tenants — direct scopes with random awaits and
@@ -41,25 +54,41 @@ describe('no tenant bleed under concurrency (real NATS + Postgres)', () => {
 
   /** What a scope must see: its own tenant in the context and exactly its own widget in the DB. */
   async function check(expected: string, label: string): Promise<void> {
-    if (context.tenantId !== expected) violations.push(`${label}: context says ${context.tenantId}`);
+    if (context.tenantId !== expected)
+      violations.push(`${label}: context says ${context.tenantId}`);
     const widgets = await (orm.em as EntityManager).find(Widget, {});
     if (widgets.length !== 1 || widgets[0].name !== expected) {
       violations.push(`${label}: saw ${widgets.map((w) => w.name).join(',')}`);
     }
-    const raw = await (orm.em as EntityManager).execute<{ name: string }[]>('select name from widget');
-    if (raw.length !== 1 || raw[0].name !== expected) violations.push(`${label}: raw SQL saw ${raw.length} rows`);
+    const raw = await (orm.em as EntityManager).execute<{ name: string }[]>(
+      'select name from widget',
+    );
+    if (raw.length !== 1 || raw[0].name !== expected)
+      violations.push(`${label}: raw SQL saw ${raw.length} rows`);
   }
 
   beforeAll(async () => {
     db = await createTestDatabase('tb_bleed');
     const roles = { appRole: db.appRole, systemRole: db.systemRole };
     for (const sql of FIXTURE_SCHEMA) await db.query(sql);
-    for (const table of ['widget', 'part']) for (const sql of tenantTableSql(table, { roles })) await db.query(sql);
+    for (const table of ['widget', 'part'])
+      for (const sql of tenantTableSql(table, { roles })) await db.query(sql);
     for (const tenantId of tenants) {
-      await db.query(`insert into widget (tenant_id, id, name) values ($1, gen_random_uuid(), $2)`, [tenantId, tenantId]);
+      await db.query(
+        `insert into widget (tenant_id, id, name) values ($1, gen_random_uuid(), $2)`,
+        [tenantId, tenantId],
+      );
     }
     orm = await MikroORM.init(
-      withTenancy({ driver: PostgreSqlDriver, clientUrl: db.appUrl, entities: [Widget, Part], pool: { min: 2, max: 20 } }, roles),
+      withTenancy(
+        {
+          driver: PostgreSqlDriver,
+          clientUrl: db.appUrl,
+          entities: [Widget, Part],
+          pool: { min: 2, max: 20 },
+        },
+        roles,
+      ),
     );
     context = new TenantContext(ClsServiceManager.getClsService());
     context.addScopeHook(new UnitOfWorkScopeHook(orm));
@@ -67,19 +96,24 @@ describe('no tenant bleed under concurrency (real NATS + Postgres)', () => {
     const naming = new BusNaming(bus.prefix);
     const jsm = await bus.nc.jetstreamManager();
     await jsm.streams.add({ name: naming.stream('bleed'), subjects: [naming.subject('bleed.>')] });
-    consumer = new JetStreamTenantConsumer(bus.nc, context, new DeadLetterPublisher(bus.nc, naming), {
-      stream: naming.stream('bleed'),
-      durable: 'bleed',
-      filterSubject: naming.subject(Probe.name),
-      schema: Probe.schema,
-      scope: { kind: 'tenant' },
-      concurrency: 16,
-      handle: async ({ expected, op }) => {
-        await randomPause();
-        await check(expected, `message ${op}`);
-        handledMessages.add(op);
+    consumer = new JetStreamTenantConsumer(
+      bus.nc,
+      context,
+      new DeadLetterPublisher(bus.nc, naming),
+      {
+        stream: naming.stream('bleed'),
+        durable: 'bleed',
+        filterSubject: naming.subject(Probe.name),
+        schema: Probe.schema,
+        scope: { kind: 'tenant' },
+        concurrency: 16,
+        handle: async ({ expected, op }) => {
+          await randomPause();
+          await check(expected, `message ${op}`);
+          handledMessages.add(op);
+        },
       },
-    });
+    );
     await consumer.start();
     const publisher = new TenantBus(bus.nc, naming, context);
 
@@ -91,18 +125,29 @@ describe('no tenant bleed under concurrency (real NATS + Postgres)', () => {
         await check(tenantId, `op ${op}`);
         // A timer and parallel sub-tasks inherit the scope that started them.
         await new Promise<void>((resolve, reject) =>
-          setTimeout(() => check(tenantId, `op ${op} timer`).then(resolve, reject), Math.random() * 3),
+          setTimeout(
+            () => void check(tenantId, `op ${op} timer`).then(resolve, reject),
+            Math.random() * 3,
+          ),
         );
-        await Promise.all([randomPause().then(() => expectTenant(tenantId, op)), randomPause().then(() => expectTenant(tenantId, op))]);
+        await Promise.all([
+          randomPause().then(() => expectTenant(tenantId, op)),
+          randomPause().then(() => expectTenant(tenantId, op)),
+        ]);
       });
     });
     const published = Array.from({ length: MESSAGES }, async (_, op) => {
       const tenantId = tenants[(op * 7) % TENANTS];
       await randomPause();
-      await context.runWithTenant(tenantId, () => publisher.publishDurable(Probe, { expected: tenantId, op }));
+      await context.runWithTenant(tenantId, () =>
+        publisher.publishDurable(Probe, { expected: tenantId, op }),
+      );
     });
     await Promise.all([...direct, ...published]);
-    await waitFor(() => (handledMessages.size === MESSAGES ? true : undefined), { timeoutMs: 45_000, what: 'all messages' });
+    await waitFor(() => (handledMessages.size === MESSAGES ? true : undefined), {
+      timeoutMs: 45_000,
+      what: 'all messages',
+    });
   });
 
   function expectTenant(tenantId: string, op: number): void {

@@ -1,4 +1,10 @@
-import { AdminAuthenticator, generateApiKey, parseAdminTokens, parseApiKey, secretMatches } from '../src';
+import {
+  AdminAuthenticator,
+  generateApiKey,
+  parseAdminTokens,
+  parseApiKey,
+  secretMatches,
+} from '../src';
 
 describe('API keys', () => {
   it('round-trips: a generated key parses and its secret matches only its own hash', () => {
@@ -10,9 +16,12 @@ describe('API keys', () => {
     expect(secretMatches(parsed!.secret, generateApiKey().hash)).toBe(false);
   });
 
-  it.each(['tb_', 'tb_short_x', 'sk_live_abc', `tb_ABCDEFGH_${'a'.repeat(30)}`])('rejects malformed key %p', (key) => {
-    expect(parseApiKey(key)).toBeUndefined();
-  });
+  it.each(['tb_', 'tb_short_x', 'sk_live_abc', `tb_ABCDEFGH_${'a'.repeat(30)}`])(
+    'rejects malformed key %p',
+    (key) => {
+      expect(parseApiKey(key)).toBeUndefined();
+    },
+  );
 });
 
 describe('admin tokens', () => {
@@ -23,7 +32,11 @@ describe('admin tokens', () => {
       ['sync', 'service'],
     ]);
     const admins = new AdminAuthenticator(tokens);
-    expect(admins.authenticate('fedcba98765432100000')).toEqual({ kind: 'service', id: 'sync', role: 'admin' });
+    expect(admins.authenticate('fedcba98765432100000')).toEqual({
+      kind: 'service',
+      id: 'sync',
+      role: 'admin',
+    });
     expect(admins.authenticate('wrong')).toBeUndefined();
     expect(admins.authenticate(undefined)).toBeUndefined();
   });

@@ -1,4 +1,13 @@
-import { Entity, ManyToOne, OptionalProps, PrimaryKey, PrimaryKeyProp, Property, Unique, type Ref } from '@mikro-orm/core';
+import {
+  Entity,
+  ManyToOne,
+  OptionalProps,
+  PrimaryKey,
+  PrimaryKeyProp,
+  Property,
+  Unique,
+  type Ref,
+} from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { TenantScopedEntity } from '../src';
 

@@ -18,7 +18,11 @@ class ProbeController {
 
   @Get('whoami')
   whoami() {
-    return { tenantId: this.context.tenantId, actor: this.context.actor, correlationId: this.context.correlationId };
+    return {
+      tenantId: this.context.tenantId,
+      actor: this.context.actor,
+      correlationId: this.context.correlationId,
+    };
   }
 
   @PublicRoute()
@@ -47,7 +51,9 @@ describe('HTTP edge: resolving the tenant (real NATS directory)', () => {
   const deleted = makeTenant({ status: 'deleted' });
 
   const get = (path: string, headers: Record<string, string> = {}) =>
-    httpRequest<Record<string, unknown>>(port, path, { headers: { host: 'tenantbus.test', ...headers } });
+    httpRequest<Record<string, unknown>>(port, path, {
+      headers: { host: 'tenantbus.test', ...headers },
+    });
 
   beforeAll(async () => {
     bus = await createTestBus('tb_http');
@@ -79,16 +85,26 @@ describe('HTTP edge: resolving the tenant (real NATS directory)', () => {
   });
 
   it('API key of tenant A (x-api-key or Bearer) → context A with the key as actor', async () => {
-    for (const headers of [{ 'x-api-key': a.apiKey }, { authorization: `Bearer ${a.apiKey}` }]) {
+    for (const headers of [
+      { 'x-api-key': a.apiKey },
+      { authorization: `Bearer ${a.apiKey}` },
+    ] as Record<string, string>[]) {
       const res = await get('/whoami', headers);
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ tenantId: a.entry.id, actor: { kind: 'api_key', id: a.entry.apiKeys[0].id } });
+      expect(res.body).toMatchObject({
+        tenantId: a.entry.id,
+        actor: { kind: 'api_key', id: a.entry.apiKeys[0].id },
+      });
     }
   });
 
   it('subdomain and custom domain resolve the tenant', async () => {
-    expect((await get('/whoami', { host: `${b.entry.slug}.tenantbus.test` })).body).toMatchObject({ tenantId: b.entry.id });
-    expect((await get('/whoami', { host: 'shop.acme.example:8080' })).body).toMatchObject({ tenantId: a.entry.id });
+    expect((await get('/whoami', { host: `${b.entry.slug}.tenantbus.test` })).body).toMatchObject({
+      tenantId: b.entry.id,
+    });
+    expect((await get('/whoami', { host: 'shop.acme.example:8080' })).body).toMatchObject({
+      tenantId: a.entry.id,
+    });
   });
 
   it('x-tenant-id from an unauthenticated caller is refused, never trusted', async () => {
@@ -100,7 +116,10 @@ describe('HTTP edge: resolving the tenant (real NATS directory)', () => {
   });
 
   it('x-tenant-id is honoured for an admin caller', async () => {
-    const res = await get('/whoami', { authorization: `Bearer ${ADMIN_SECRET}`, 'x-tenant-id': b.entry.id });
+    const res = await get('/whoami', {
+      authorization: `Bearer ${ADMIN_SECRET}`,
+      'x-tenant-id': b.entry.id,
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ tenantId: b.entry.id, actor: { kind: 'admin', id: 'ops' } });
   });
@@ -109,7 +128,9 @@ describe('HTTP edge: resolving the tenant (real NATS directory)', () => {
     const unknown = await get('/whoami', { host: 'nobody.tenantbus.test' });
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ code: 'TENANT_NOT_FOUND', message: 'Tenant not found' });
-    expect((await get('/whoami', { 'x-api-key': suspended.apiKey })).body).toMatchObject({ code: 'TENANT_SUSPENDED' });
+    expect((await get('/whoami', { 'x-api-key': suspended.apiKey })).body).toMatchObject({
+      code: 'TENANT_SUSPENDED',
+    });
     expect((await get('/whoami', { 'x-api-key': suspended.apiKey })).status).toBe(403);
     expect((await get('/whoami', { 'x-api-key': deleted.apiKey })).status).toBe(404);
     const forged = a.apiKey.slice(0, -4) + 'AAAA';
@@ -121,7 +142,10 @@ describe('HTTP edge: resolving the tenant (real NATS directory)', () => {
   });
 
   it('a key of one tenant on another tenant host is a mismatch', async () => {
-    const res = await get('/whoami', { host: `${b.entry.slug}.tenantbus.test`, 'x-api-key': a.apiKey });
+    const res = await get('/whoami', {
+      host: `${b.entry.slug}.tenantbus.test`,
+      'x-api-key': a.apiKey,
+    });
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ code: 'TENANT_MISMATCH' });
   });

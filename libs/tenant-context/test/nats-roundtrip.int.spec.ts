@@ -2,7 +2,12 @@ import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { EntityManager, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Controller, Module, type INestApplication } from '@nestjs/common';
-import { ClientProxyFactory, EventPattern, MessagePattern, type ClientProxy } from '@nestjs/microservices';
+import {
+  ClientProxyFactory,
+  EventPattern,
+  MessagePattern,
+  type ClientProxy,
+} from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { trace } from '@opentelemetry/api';
 import { BusNaming, DEAD_LETTER_TOKEN } from '@tenantbus/contracts';
@@ -58,11 +63,12 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
     db = await createTestDatabase('tb_nats');
     const roles = { appRole: db.appRole, systemRole: db.systemRole };
     for (const sql of FIXTURE_SCHEMA) await db.query(sql);
-    for (const table of ['widget', 'part']) for (const sql of tenantTableSql(table, { roles })) await db.query(sql);
-    await db.query(`insert into widget (tenant_id, id, name) values ($1, gen_random_uuid(), 'a-widget'), ($2, gen_random_uuid(), 'b-widget')`, [
-      a.entry.id,
-      b.entry.id,
-    ]);
+    for (const table of ['widget', 'part'])
+      for (const sql of tenantTableSql(table, { roles })) await db.query(sql);
+    await db.query(
+      `insert into widget (tenant_id, id, name) values ($1, gen_random_uuid(), 'a-widget'), ($2, gen_random_uuid(), 'b-widget')`,
+      [a.entry.id, b.entry.id],
+    );
     bus = await createTestBus('tb_nats');
     naming = new BusNaming(bus.prefix);
     stub = new DirectoryStub(bus.nc, naming);
@@ -95,10 +101,19 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
 
     @Module({
       imports: [
-        TenantContextModule.forRoot({ serviceName: 'roundtrip', natsUrl: TEST_NATS_URL, busPrefix: bus.prefix }),
+        TenantContextModule.forRoot({
+          serviceName: 'roundtrip',
+          natsUrl: TEST_NATS_URL,
+          busPrefix: bus.prefix,
+        }),
         MikroOrmModule.forRoot(
           withTenancy(
-            { driver: PostgreSqlDriver, clientUrl: db.appUrl, entities: [Widget, Part], registerRequestContext: false },
+            {
+              driver: PostgreSqlDriver,
+              clientUrl: db.appUrl,
+              entities: [Widget, Part],
+              registerRequestContext: false,
+            },
             roles,
           ),
         ),
@@ -123,7 +138,10 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
     await app?.close();
     stub?.stop();
     await bus?.close();
-    await app?.get(MikroORM).close(true).catch(() => undefined);
+    await app
+      ?.get(MikroORM)
+      .close(true)
+      .catch(() => undefined);
     await db?.drop();
   });
 
@@ -135,54 +153,81 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
         return span.spanContext().traceId;
       }),
     );
-    const handled = await waitFor(() => seen.find((entry) => entry.traceId === publisherTraceId), { what: 'handler' });
-    expect(handled).toEqual({ tenantId: a.entry.id, visibleWidgets: ['a-widget'], traceId: publisherTraceId });
+    const handled = await waitFor(() => seen.find((entry) => entry.traceId === publisherTraceId), {
+      what: 'handler',
+    });
+    expect(handled).toEqual({
+      tenantId: a.entry.id,
+      visibleWidgets: ['a-widget'],
+      traceId: publisherTraceId,
+    });
     await tracing.provider.forceFlush();
     const consumerSpan = tracing.exporter
       .getFinishedSpans()
-      .find((span) => span.name === `process ${subjects.touch}` && span.spanContext().traceId === publisherTraceId);
+      .find(
+        (span) =>
+          span.name === `process ${subjects.touch}` &&
+          span.spanContext().traceId === publisherTraceId,
+      );
     expect(consumerSpan?.attributes['tenant.id']).toBe(a.entry.id);
   });
 
   it('request/reply runs in the caller tenant', async () => {
-    const reply = await context.runWithTenant(b.entry.id, () => lastValueFrom(client.send(subjects.count, {})));
+    const reply = await context.runWithTenant(b.entry.id, () =>
+      lastValueFrom(client.send(subjects.count, {})),
+    );
     expect(reply).toEqual({ tenantId: b.entry.id, count: 1 });
   });
 
   it('sending a tenant-scoped message with no context throws', async () => {
-    await expect(lastValueFrom(client.emit(subjects.touch, {}))).rejects.toBeInstanceOf(TenantContextMissingError);
-    await expect(lastValueFrom(client.send(subjects.count, {}))).rejects.toBeInstanceOf(TenantContextMissingError);
+    await expect(lastValueFrom(client.emit(subjects.touch, {}))).rejects.toBeInstanceOf(
+      TenantContextMissingError,
+    );
+    await expect(lastValueFrom(client.send(subjects.count, {}))).rejects.toBeInstanceOf(
+      TenantContextMissingError,
+    );
   });
 
   it.each([
     ['missing', undefined, 'TENANT_HEADER_MISSING'],
     ['malformed', 'not-a-uuid', 'TENANT_HEADER_MALFORMED'],
     ['forged (unknown tenant)', '00000000-0000-4000-8000-000000000000', 'TENANT_UNKNOWN'],
-  ])('event with a %s tenant header never reaches the handler and is dead-lettered', async (_label, tenantHeader, reason) => {
-    const before = seen.length;
-    const headers = natsHeaders();
-    if (tenantHeader) headers.set('x-tenant-id', tenantHeader);
-    const marker = `${reason}-${Date.now()}`;
-    bus.nc.publish(subjects.touch, codec.encode({ pattern: subjects.touch, data: { marker } }), { headers });
-    const letters = await waitFor(
-      async () => {
-        const stored = await readStream(bus.nc, naming.stream(DEAD_LETTER_TOKEN), 1).catch(() => []);
-        return stored.find((letter) => JSON.stringify(letter.data).includes(marker));
-      },
-      { what: `dead letter ${reason}` },
-    );
-    expect(letters.headers['x-dead-letter-reason']).toBe(reason);
-    expect(letters.subject).toBe(naming.deadLetter(subjects.touch));
-    expect(seen.length).toBe(before);
-  });
+  ])(
+    'event with a %s tenant header never reaches the handler and is dead-lettered',
+    async (_label, tenantHeader, reason) => {
+      const before = seen.length;
+      const headers = natsHeaders();
+      if (tenantHeader) headers.set('x-tenant-id', tenantHeader);
+      const marker = `${reason}-${Date.now()}`;
+      bus.nc.publish(subjects.touch, codec.encode({ pattern: subjects.touch, data: { marker } }), {
+        headers,
+      });
+      const letters = await waitFor(
+        async () => {
+          const stored = await readStream(bus.nc, naming.stream(DEAD_LETTER_TOKEN), 1).catch(
+            () => [],
+          );
+          return stored.find((letter) => JSON.stringify(letter.data).includes(marker));
+        },
+        { what: `dead letter ${reason}` },
+      );
+      expect(letters.headers['x-dead-letter-reason']).toBe(reason);
+      expect(letters.subject).toBe(naming.deadLetter(subjects.touch));
+      expect(seen.length).toBe(before);
+    },
+  );
 
   it('a request with a bad tenant header gets an error reply and the handler does not run', async () => {
     const headers = natsHeaders();
     headers.set('x-tenant-id', 'drop table widget');
-    const reply = await bus.nc.request(subjects.count, codec.encode({ id: '1', pattern: subjects.count, data: {} }), {
-      headers,
-      timeout: 2_000,
-    });
+    const reply = await bus.nc.request(
+      subjects.count,
+      codec.encode({ id: '1', pattern: subjects.count, data: {} }),
+      {
+        headers,
+        timeout: 2_000,
+      },
+    );
     expect(codec.decode(reply.data)).toMatchObject({ err: { code: 'TENANT_HEADER_MALFORMED' } });
   });
 });

@@ -42,13 +42,13 @@ describe('ORM + RLS isolation (real Postgres)', () => {
     context = new TenantContext(ClsServiceManager.getClsService());
     context.addScopeHook(new UnitOfWorkScopeHook(orm));
     widgetA = await asA(async () => {
-      const w = em().create(Widget, { name: 'shared-name', stock: 1 } );
+      const w = em().create(Widget, { name: 'shared-name', stock: 1 });
       em().create(Part, { label: 'a-part', widget: ref(w) });
       await em().flush();
       return w.id;
     });
     widgetB = await asB(async () => {
-      const w = em().create(Widget, { name: 'shared-name', stock: 2 } );
+      const w = em().create(Widget, { name: 'shared-name', stock: 2 });
       em().create(Part, { label: 'b-part', widget: ref(w) });
       await em().flush();
       return w.id;
@@ -61,7 +61,9 @@ describe('ORM + RLS isolation (real Postgres)', () => {
   });
 
   it('stamps new rows with the context tenant', async () => {
-    const rows = await db.query<{ tenant_id: string; name: string }>('select tenant_id, name from widget order by stock');
+    const rows = await db.query<{ tenant_id: string; name: string }>(
+      'select tenant_id, name from widget order by stock',
+    );
     expect(rows.map((r) => r.tenant_id)).toEqual([tenantA, tenantB]);
   });
 
@@ -95,10 +97,17 @@ describe('ORM + RLS isolation (real Postgres)', () => {
     await asA(async () => {
       const rows = await em().createQueryBuilder(Widget).select('*').getResultList();
       expect(rows.map((w) => w.id)).toEqual([widgetA]);
-      const updated = await em().createQueryBuilder(Widget).update({ stock: 99 }).where({ id: widgetB }).execute('run');
+      const updated = await em()
+        .createQueryBuilder(Widget)
+        .update({ stock: 99 })
+        .where({ id: widgetB })
+        .execute('run');
       expect(updated.affectedRows).toBe(0);
     });
-    expect((await db.query<{ stock: number }>('select stock from widget where id = $1', [widgetB]))[0].stock).toBe(2);
+    expect(
+      (await db.query<{ stock: number }>('select stock from widget where id = $1', [widgetB]))[0]
+        .stock,
+    ).toBe(2);
   });
 
   it('nativeUpdate / nativeDelete never touch the other tenant', async () => {
@@ -106,15 +115,22 @@ describe('ORM + RLS isolation (real Postgres)', () => {
       expect(await em().nativeUpdate(Widget, { id: widgetB }, { stock: 77 })).toBe(0);
       expect(await em().nativeDelete(Part, { label: 'b-part' })).toBe(0);
     });
-    const rows = await db.query<{ n: string }>(`select count(*) n from part where label = 'b-part'`);
+    const rows = await db.query<{ n: string }>(
+      `select count(*) n from part where label = 'b-part'`,
+    );
     expect(rows[0].n).toBe('1');
   });
 
   it('upsert cannot overwrite or re-assign another tenant row', async () => {
     await expect(
-      asA(() => em().upsert(Widget, { tenantId: tenantB, id: widgetB, name: 'hijacked', stock: 5 } )),
+      asA(() =>
+        em().upsert(Widget, { tenantId: tenantB, id: widgetB, name: 'hijacked', stock: 5 }),
+      ),
     ).rejects.toThrow(/row-level security/);
-    expect((await db.query<{ name: string }>('select name from widget where id = $1', [widgetB]))[0].name).toBe('shared-name');
+    expect(
+      (await db.query<{ name: string }>('select name from widget where id = $1', [widgetB]))[0]
+        .name,
+    ).toBe('shared-name');
   });
 
   it('raw execute sees only the context tenant', async () => {
@@ -123,13 +139,16 @@ describe('ORM + RLS isolation (real Postgres)', () => {
       expect(rows.map((r) => r.id)).toEqual([widgetA]);
       await em().execute(`update widget set stock = 1000`);
     });
-    expect((await db.query<{ stock: number }>('select stock from widget where id = $1', [widgetB]))[0].stock).toBe(2);
+    expect(
+      (await db.query<{ stock: number }>('select stock from widget where id = $1', [widgetB]))[0]
+        .stock,
+    ).toBe(2);
   });
 
   it('refuses to flush an entity of another tenant', async () => {
     await expect(
       asA(async () => {
-        em().create(Widget, { tenantId: tenantB, name: 'smuggled' } );
+        em().create(Widget, { tenantId: tenantB, name: 'smuggled' });
         await em().flush();
       }),
     ).rejects.toBeInstanceOf(TenantMismatchError);
@@ -138,7 +157,7 @@ describe('ORM + RLS isolation (real Postgres)', () => {
   it('with no context: reads, writes and raw SQL fail closed', async () => {
     await expect(orm.em.fork().find(Widget, {})).rejects.toBeInstanceOf(TenantContextMissingError);
     const fork = orm.em.fork();
-    fork.create(Widget, { name: 'orphan' } );
+    fork.create(Widget, { name: 'orphan' });
     await expect(fork.flush()).rejects.toBeInstanceOf(TenantContextMissingError);
     expect(await orm.em.fork().execute('select id from widget')).toEqual([]);
     await expect(orm.em.find(Widget, {})).rejects.toThrow(/global EntityManager/);
@@ -147,7 +166,9 @@ describe('ORM + RLS isolation (real Postgres)', () => {
   it('asSystem is the one way to see every tenant', async () => {
     const ids = await context.asSystem('test: cross-tenant report', async () => {
       const viaOrm = (await em().find(Widget, {})).map((w) => w.id);
-      const viaSql = (await em().execute<{ id: string }[]>('select id from widget')).map((r) => r.id);
+      const viaSql = (await em().execute<{ id: string }[]>('select id from widget')).map(
+        (r) => r.id,
+      );
       return { viaOrm: viaOrm.sort(), viaSql: viaSql.sort() };
     });
     expect(ids.viaOrm).toEqual([widgetA, widgetB].sort());

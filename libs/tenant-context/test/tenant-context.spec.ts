@@ -1,6 +1,11 @@
 import { ClsServiceManager } from 'nestjs-cls';
 import { randomUUID } from 'node:crypto';
-import { InvalidTenantIdError, TenantContext, TenantContextMissingError, type ScopeHook } from '../src';
+import {
+  InvalidTenantIdError,
+  TenantContext,
+  TenantContextMissingError,
+  type ScopeHook,
+} from '../src';
 
 describe('TenantContext', () => {
   const context = new TenantContext(ClsServiceManager.getClsService());
@@ -23,7 +28,9 @@ describe('TenantContext', () => {
   });
 
   it('refuses a malformed tenant id', async () => {
-    await expect(context.runWithTenant('acme', async () => undefined)).rejects.toBeInstanceOf(InvalidTenantIdError);
+    await expect(context.runWithTenant('acme', async () => undefined)).rejects.toBeInstanceOf(
+      InvalidTenantIdError,
+    );
   });
 
   it('asSystem needs a reason and drops the tenant of the caller', async () => {

@@ -1,5 +1,11 @@
 import { BusNaming } from '@tenantbus/contracts';
-import { createTestBus, DirectoryStub, makeTenant, waitFor, type TestBus } from '@tenantbus/testing';
+import {
+  createTestBus,
+  DirectoryStub,
+  makeTenant,
+  waitFor,
+  type TestBus,
+} from '@tenantbus/testing';
 import { TenantDirectory, TenantDirectoryUnavailableError } from '../src';
 
 describe('TenantDirectory against a stub registry on real NATS', () => {
@@ -14,7 +20,12 @@ describe('TenantDirectory against a stub registry on real NATS', () => {
     naming = new BusNaming(bus.prefix);
     stub = new DirectoryStub(bus.nc, naming);
     clock = 1_000_000;
-    directory = new TenantDirectory(bus.nc, naming, { ttlMs: 60_000, negativeTtlMs: 5_000, requestTimeoutMs: 500 }, () => clock);
+    directory = new TenantDirectory(
+      bus.nc,
+      naming,
+      { ttlMs: 60_000, negativeTtlMs: 5_000, requestTimeoutMs: 500 },
+      () => clock,
+    );
     directory.start();
   });
 
@@ -31,14 +42,18 @@ describe('TenantDirectory against a stub registry on real NATS', () => {
     expect(stub.lookups).toHaveLength(1);
     expect((await directory.findById(tenant.entry.id))?.slug).toBe(tenant.entry.slug);
     expect((await directory.findByHost('APP.example.org'))?.id).toBe(tenant.entry.id);
-    expect((await directory.findByApiKeyPrefix(tenant.entry.apiKeys[0].prefix))?.id).toBe(tenant.entry.id);
+    expect((await directory.findByApiKeyPrefix(tenant.entry.apiKeys[0].prefix))?.id).toBe(
+      tenant.entry.id,
+    );
     expect(stub.lookups).toHaveLength(1);
   });
 
   it('concurrent misses for one key make one request', async () => {
     const tenant = makeTenant();
     stub.add(tenant.entry);
-    const results = await Promise.all(Array.from({ length: 25 }, () => directory.findBySlug(tenant.entry.slug)));
+    const results = await Promise.all(
+      Array.from({ length: 25 }, () => directory.findBySlug(tenant.entry.slug)),
+    );
     expect(new Set(results.map((entry) => entry?.id))).toEqual(new Set([tenant.entry.id]));
     expect(stub.lookups).toHaveLength(1);
   });
@@ -57,8 +72,12 @@ describe('TenantDirectory against a stub registry on real NATS', () => {
     const tenant = makeTenant();
     stub.add(tenant.entry);
     await directory.findById(tenant.entry.id);
-    const suspended = await stub.change(tenant.entry.id, 'tenant.suspended', { status: 'suspended' });
-    await waitFor(async () => ((await directory.findById(tenant.entry.id))?.status === 'suspended' ? true : undefined));
+    const suspended = await stub.change(tenant.entry.id, 'tenant.suspended', {
+      status: 'suspended',
+    });
+    await waitFor(async () =>
+      (await directory.findById(tenant.entry.id))?.status === 'suspended' ? true : undefined,
+    );
     directory.apply({ ...tenant.entry, status: 'active', version: suspended.version - 1 });
     expect((await directory.findById(tenant.entry.id))?.status).toBe('suspended');
     expect(stub.lookups).toHaveLength(1);
@@ -70,7 +89,11 @@ describe('TenantDirectory against a stub registry on real NATS', () => {
     await directory.findById(tenant.entry.id);
     await stub.change(tenant.entry.id, 'tenant.purged', { status: 'deleted' });
     stub.entries.delete(tenant.entry.id);
-    await waitFor(async () => ((await directory.findByApiKeyPrefix(tenant.entry.apiKeys[0].prefix)) === undefined ? true : undefined));
+    await waitFor(async () =>
+      (await directory.findByApiKeyPrefix(tenant.entry.apiKeys[0].prefix)) === undefined
+        ? true
+        : undefined,
+    );
   });
 
   it('serves a stale entry when the registry is down, and says unavailable when it has nothing', async () => {
@@ -80,6 +103,8 @@ describe('TenantDirectory against a stub registry on real NATS', () => {
     stub.stop();
     clock += 120_000;
     expect((await directory.findById(tenant.entry.id))?.id).toBe(tenant.entry.id);
-    await expect(directory.findBySlug('never-seen')).rejects.toBeInstanceOf(TenantDirectoryUnavailableError);
+    await expect(directory.findBySlug('never-seen')).rejects.toBeInstanceOf(
+      TenantDirectoryUnavailableError,
+    );
   });
 });

@@ -1,7 +1,13 @@
 import { ClsServiceManager } from 'nestjs-cls';
 import { headers as natsHeaders } from 'nats';
 import { randomUUID } from 'node:crypto';
-import { admitTenantMessage, outboundHeaders, readInboundScope, TenantContext, TenantContextMissingError } from '../src';
+import {
+  admitTenantMessage,
+  outboundHeaders,
+  readInboundScope,
+  TenantContext,
+  TenantContextMissingError,
+} from '../src';
 
 describe('tenant headers on NATS messages', () => {
   const context = new TenantContext(ClsServiceManager.getClsService());
@@ -55,6 +61,9 @@ describe('tenant headers on NATS messages', () => {
   it('refuses a payload that claims another tenant than its header', async () => {
     const headers = natsHeaders();
     headers.set('x-tenant-id', randomUUID());
-    expect(await admitTenantMessage(headers, { tenantId: randomUUID() })).toMatchObject({ ok: false, reason: 'TENANT_MISMATCH' });
+    expect(await admitTenantMessage(headers, { tenantId: randomUUID() })).toMatchObject({
+      ok: false,
+      reason: 'TENANT_MISMATCH',
+    });
   });
 });

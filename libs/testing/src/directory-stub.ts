@@ -39,12 +39,22 @@ export class DirectoryStub {
   }
 
   /** Changes an entry (bumping its version) and announces it like the tenant-service would. */
-  async change(id: string, type: TenantLifecycleType, patch: Partial<TenantDirectoryEntry>): Promise<TenantDirectoryEntry> {
+  async change(
+    id: string,
+    type: TenantLifecycleType,
+    patch: Partial<TenantDirectoryEntry>,
+  ): Promise<TenantDirectoryEntry> {
     const current = this.entries.get(id);
     if (!current) throw new Error(`unknown tenant ${id}`);
     const entry = { ...current, ...patch, version: current.version + 1 };
     this.entries.set(id, entry);
-    const event: TenantLifecycleEvent = { id: randomUUID(), type, occurredAt: new Date().toISOString(), tenantId: id, entry };
+    const event: TenantLifecycleEvent = {
+      id: randomUUID(),
+      type,
+      occurredAt: new Date().toISOString(),
+      tenantId: id,
+      entry,
+    };
     this.nc.publish(this.naming.subject(type), codec.encode(event));
     await this.nc.flush();
     return entry;

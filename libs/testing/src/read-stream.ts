@@ -21,7 +21,9 @@ export async function readStream(
     const info = await jsm.streams.info(stream).catch(() => undefined);
     if (info && info.state.messages >= count) break;
     if (Date.now() > deadline) {
-      throw new Error(`stream ${stream} holds ${info?.state.messages ?? 0} messages, expected ${count}`);
+      throw new Error(
+        `stream ${stream} holds ${info?.state.messages ?? 0} messages, expected ${count}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

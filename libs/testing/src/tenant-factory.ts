@@ -11,7 +11,9 @@ export interface FakeTenant {
 let counter = 0;
 
 /** A fresh tenant per test (never shared fixtures), with one API key and optional domains. */
-export function makeTenant(overrides: { status?: TenantStatus; slug?: string; domains?: string[]; plan?: string } = {}): FakeTenant {
+export function makeTenant(
+  overrides: { status?: TenantStatus; slug?: string; domains?: string[]; plan?: string } = {},
+): FakeTenant {
   counter += 1;
   const key = generateApiKey();
   const entry: TenantDirectoryEntry = {
@@ -20,7 +22,16 @@ export function makeTenant(overrides: { status?: TenantStatus; slug?: string; do
     status: overrides.status ?? 'active',
     plan: overrides.plan ?? 'free',
     domains: overrides.domains ?? [],
-    apiKeys: [{ id: randomUUID(), prefix: key.prefix, hash: key.hash, role: 'member', expiresAt: null, revokedAt: null }],
+    apiKeys: [
+      {
+        id: randomUUID(),
+        prefix: key.prefix,
+        hash: key.hash,
+        role: 'member',
+        expiresAt: null,
+        revokedAt: null,
+      },
+    ],
     version: 1,
   };
   return { entry, apiKey: key.key };

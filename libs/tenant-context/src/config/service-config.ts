@@ -5,9 +5,15 @@ export const ServiceConfigSchema = z.object({
   SERVICE_NAME: z.string().min(1),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
-  BUS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('tenantbus'),
+  BUS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('tenantbus'),
   DATABASE_URL: z.string().min(1).optional(),
-  DB_SYSTEM_ROLE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('tenantbus_system'),
+  DB_SYSTEM_ROLE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .default('tenantbus_system'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   /** `id:secret[:service],…` — operators and internal callers. Secret: never logged. */
@@ -23,16 +29,24 @@ export const SECRET_CONFIG_KEYS = new Set(['ADMIN_TOKENS', 'DATABASE_URL', 'CRED
 export class ConfigError extends Error {}
 
 /** Validates the environment once at boot; fails fast naming every bad key, never its value. */
-export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<S> {
   const parsed = schema.safeParse(env);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  const problems = parsed.error.issues.map(
+    (issue) => `  ${issue.path.join('.')}: ${issue.message}`,
+  );
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
 }
 
 /** The configuration as it may be logged. */
 export function describeConfig(config: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(config).map(([key, value]) => [key, SECRET_CONFIG_KEYS.has(key) && value !== undefined ? '[redacted]' : value]),
+    Object.entries(config).map(([key, value]) => [
+      key,
+      SECRET_CONFIG_KEYS.has(key) && value !== undefined ? '[redacted]' : value,
+    ]),
   );
 }

@@ -58,7 +58,6 @@ export class TenantContextReader {
   get actor(): Actor | undefined {
     return this.cls.isActive() ? this.cls.get('actor') : undefined;
   }
-
 }
 
 /** Read-only view for code outside dependency injection (ORM hooks, span processors, loggers). */
@@ -96,7 +95,11 @@ export class TenantContext extends TenantContextReader {
   }
 
   /** Runs `fn` in a fresh scope of `tenantId` (timers, schedulers, message handlers). */
-  async runWithTenant<T>(tenantId: string, fn: () => Promise<T>, options: ScopeOptions = {}): Promise<T> {
+  async runWithTenant<T>(
+    tenantId: string,
+    fn: () => Promise<T>,
+    options: ScopeOptions = {},
+  ): Promise<T> {
     return this.runScope({ ...this.inherited(options), tenantId: parseTenantId(tenantId) }, fn);
   }
 

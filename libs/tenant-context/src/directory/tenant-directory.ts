@@ -137,7 +137,8 @@ export class TenantDirectory implements OnModuleInit, OnModuleDestroy {
     const cached = id ? this.byId.get(id) : undefined;
     if (cached && this.now() - cached.fetchedAt < this.ttlMs) return cached.entry;
     const missedAt = this.misses.get(key);
-    if (!cached && missedAt !== undefined && this.now() - missedAt < this.negativeTtlMs) return undefined;
+    if (!cached && missedAt !== undefined && this.now() - missedAt < this.negativeTtlMs)
+      return undefined;
     let flight = this.flights.get(key);
     if (!flight) {
       flight = this.fetch(lookup, key, cached?.entry).finally(() => this.flights.delete(key));
@@ -154,7 +155,10 @@ export class TenantDirectory implements OnModuleInit, OnModuleDestroy {
     const subject = this.naming.subject(Subjects.directoryLookup.name);
     try {
       const headers = outboundHeaders(readTenantContext(), subject, 'system');
-      const reply = await this.nc.request(subject, codec.encode(lookup), { headers, timeout: this.requestTimeoutMs });
+      const reply = await this.nc.request(subject, codec.encode(lookup), {
+        headers,
+        timeout: this.requestTimeoutMs,
+      });
       const { entry } = DirectoryLookupReplySchema.parse(codec.decode(reply.data));
       if (!entry) {
         if (stale) this.forget(stale.id);
@@ -165,10 +169,18 @@ export class TenantDirectory implements OnModuleInit, OnModuleDestroy {
       return entry;
     } catch (error) {
       if (stale) {
-        this.logger.warn({ msg: 'tenant registry unreachable; serving cached entry', lookup: lookup.by, error: String(error) });
+        this.logger.warn({
+          msg: 'tenant registry unreachable; serving cached entry',
+          lookup: lookup.by,
+          error: String(error),
+        });
         return stale;
       }
-      this.logger.error({ msg: 'tenant registry unreachable', lookup: lookup.by, error: String(error) });
+      this.logger.error({
+        msg: 'tenant registry unreachable',
+        lookup: lookup.by,
+        error: String(error),
+      });
       throw new TenantDirectoryUnavailableError();
     }
   }

@@ -32,7 +32,12 @@ export class InvalidTenantIdError extends TenantbusError {
 
 export class TenantMismatchError extends TenantbusError {
   constructor(details: Record<string, unknown>) {
-    super('TENANT_MISMATCH', 'The data belongs to another tenant than the current context', 403, details);
+    super(
+      'TENANT_MISMATCH',
+      'The data belongs to another tenant than the current context',
+      403,
+      details,
+    );
   }
 }
 
@@ -82,6 +87,10 @@ export class TenantHeaderForbiddenError extends TenantbusError {
 
 export class TenantDirectoryUnavailableError extends TenantbusError {
   constructor() {
-    super('TENANT_DIRECTORY_UNAVAILABLE', 'The tenant registry cannot be reached; retry shortly', 503);
+    super(
+      'TENANT_DIRECTORY_UNAVAILABLE',
+      'The tenant registry cannot be reached; retry shortly',
+      503,
+    );
   }
 }

@@ -26,7 +26,11 @@ export class AdminAuthenticator {
   private readonly tokens: { id: string; hash: string; kind: AdminToken['kind'] }[];
 
   constructor(tokens: AdminToken[]) {
-    this.tokens = tokens.map((token) => ({ id: token.id, kind: token.kind, hash: hashSecret(token.secret) }));
+    this.tokens = tokens.map((token) => ({
+      id: token.id,
+      kind: token.kind,
+      hash: hashSecret(token.secret),
+    }));
   }
 
   authenticate(bearer: string | undefined): Actor | undefined {
@@ -34,7 +38,8 @@ export class AdminAuthenticator {
     // Compare against every token so timing does not reveal which ids exist.
     let match: Actor | undefined;
     for (const token of this.tokens) {
-      if (secretMatches(bearer, token.hash)) match = { kind: token.kind, id: token.id, role: 'admin' };
+      if (secretMatches(bearer, token.hash))
+        match = { kind: token.kind, id: token.id, role: 'admin' };
     }
     return match;
   }

@@ -7,9 +7,7 @@ export const ROUTE_SCOPE = 'tenantbus:route-scope';
  * resolved, and everything runs in its context. The others must be declared.
  */
 export type RouteScope =
-  | { kind: 'tenant' }
-  | { kind: 'public' }
-  | { kind: 'system'; reason: string };
+  { kind: 'tenant' } | { kind: 'public' } | { kind: 'system'; reason: string };
 
 /** No tenant and no credential needed (health, docs). Data access still fails closed. */
 export const PublicRoute = () => SetMetadata(ROUTE_SCOPE, { kind: 'public' } satisfies RouteScope);

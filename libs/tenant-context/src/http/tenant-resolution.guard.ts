@@ -49,12 +49,15 @@ export class TenantResolutionGuard implements CanActivate {
     const tenantIds = new Set(resolutions.map((resolution) => resolution.tenant.id));
     if (tenantIds.size === 0) throw new TenantRequiredError();
     if (tenantIds.size > 1) {
-      throw new TenantMismatchError({ sources: resolutions.map((r) => `${r.source}:${r.tenant.id}`) });
+      throw new TenantMismatchError({
+        sources: resolutions.map((r) => `${r.source}:${r.tenant.id}`),
+      });
     }
     const tenant = resolutions[0].tenant;
     if (tenant.status === 'deleted') throw new TenantNotFoundError({ tenantId: tenant.id });
     if (tenant.status === 'suspended') throw new TenantSuspendedError(tenant.id);
-    const actor = resolutions.find((resolution) => resolution.actor)?.actor ?? admin ?? { kind: 'anonymous', id: 'anonymous' };
+    const actor = resolutions.find((resolution) => resolution.actor)?.actor ??
+      admin ?? { kind: 'anonymous', id: 'anonymous' };
     this.context.bindTenant(tenant.id, actor);
     return true;
   }
@@ -62,7 +65,10 @@ export class TenantResolutionGuard implements CanActivate {
 
 export function routeScope(reflector: Reflector, execution: ExecutionContext): RouteScope {
   return (
-    reflector.getAllAndOverride<RouteScope | undefined>(ROUTE_SCOPE, [execution.getHandler(), execution.getClass()]) ?? {
+    reflector.getAllAndOverride<RouteScope | undefined>(ROUTE_SCOPE, [
+      execution.getHandler(),
+      execution.getClass(),
+    ]) ?? {
       kind: 'tenant',
     }
   );

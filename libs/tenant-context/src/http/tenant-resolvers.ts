@@ -49,7 +49,8 @@ export class ApiKeyResolver implements TenantResolver {
     if (!parsed) throw new InvalidCredentialsError('Malformed API key');
     const tenant = await this.directory.findByApiKeyPrefix(parsed.prefix);
     const key = tenant?.apiKeys.find((candidate) => candidate.prefix === parsed.prefix);
-    if (!tenant || !key || !secretMatches(parsed.secret, key.hash)) throw new InvalidCredentialsError();
+    if (!tenant || !key || !secretMatches(parsed.secret, key.hash))
+      throw new InvalidCredentialsError();
     const now = this.now().getTime();
     if (key.revokedAt || (key.expiresAt && Date.parse(key.expiresAt) <= now)) {
       throw new InvalidCredentialsError('API key revoked or expired');

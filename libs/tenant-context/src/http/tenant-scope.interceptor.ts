@@ -74,7 +74,8 @@ export class TenantScopeInterceptor implements NestInterceptor {
         });
       }
       const isEvent =
-        this.reflector.get<PatternHandler>(PATTERN_HANDLER_METADATA, execution.getHandler()) === PatternHandler.EVENT;
+        this.reflector.get<PatternHandler>(PATTERN_HANDLER_METADATA, execution.getHandler()) ===
+        PatternHandler.EVENT;
       if (!isEvent) throw new RpcException({ code: admission.reason, message: admission.detail });
       await this.deadLetters?.publish({
         subject,

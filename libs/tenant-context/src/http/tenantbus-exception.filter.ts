@@ -29,26 +29,44 @@ export class TenantbusExceptionFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): Observable<never> | void {
     const correlationId = readTenantContext().correlationId;
     const { status, body } = toErrorBody(error, correlationId);
-    if (status >= 500) this.logger.error({ msg: 'unhandled error', error: describe(error), correlationId });
+    if (status >= 500)
+      this.logger.error({ msg: 'unhandled error', error: describe(error), correlationId });
     if (host.getType() === 'rpc') {
-      return throwError(() => (error instanceof RpcException ? error.getError() : { code: body.code, message: body.message }));
+      return throwError(() =>
+        error instanceof RpcException
+          ? error.getError()
+          : { code: body.code, message: body.message },
+      );
     }
     host.switchToHttp().getResponse<Response>().status(status).json(body);
   }
 }
 
-export function toErrorBody(error: unknown, correlationId?: string): { status: number; body: ErrorBody } {
+export function toErrorBody(
+  error: unknown,
+  correlationId?: string,
+): { status: number; body: ErrorBody } {
   if (error instanceof TenantbusError) {
-    return { status: error.httpStatus, body: { code: error.code, message: error.message, details: error.details, correlationId } };
+    return {
+      status: error.httpStatus,
+      body: { code: error.code, message: error.message, details: error.details, correlationId },
+    };
   }
   if (error instanceof HttpException) {
     const response = error.getResponse();
-    const message = typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? error.message);
+    const message =
+      typeof response === 'string'
+        ? response
+        : ((response as { message?: unknown }).message ?? error.message);
     return {
       status: error.getStatus(),
       body: {
         code: `HTTP_${error.getStatus()}`,
-        message: Array.isArray(message) ? 'Request validation failed' : String(message),
+        message: Array.isArray(message)
+          ? 'Request validation failed'
+          : typeof message === 'string'
+            ? message
+            : error.message,
         details: Array.isArray(message) ? { errors: message } : undefined,
         correlationId,
       },

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   Inject,
   Module,
@@ -8,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { BusNaming, CORRELATION_ID_HEADER } from '@tenantbus/contracts';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { connect, type NatsConnection } from 'nats';
 import { ClsModule, ClsService } from 'nestjs-cls';
 import { TenantContext } from '../context/tenant-context';
@@ -27,6 +26,7 @@ import { TenantScopeInterceptor } from '../http/tenant-scope.interceptor';
 import { TenantbusExceptionFilter } from '../http/tenantbus-exception.filter';
 import { DeadLetterPublisher } from '../nats/dead-letter.publisher';
 import { TenantBus } from '../nats/tenant-bus';
+import { acceptCorrelationId, correlationIdOrNew } from '../observability/correlation-id';
 import { NATS_CONNECTION, TENANT_CONTEXT_OPTIONS } from './tokens';
 
 export interface TenantContextModuleOptions {
@@ -42,14 +42,17 @@ export interface TenantContextModuleOptions {
   readonly verifyMessageTenants?: boolean;
 }
 
-const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
-
-function correlationIdFor(request: Request): string {
-  const incoming = request.headers[CORRELATION_ID_HEADER];
-  return typeof incoming === 'string' && CORRELATION_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+/** Agrees with pino-http's request id when the logger middleware ran first. */
+function correlationIdFor(request: Request & { id?: unknown }): string {
+  return (
+    acceptCorrelationId(request.id) ?? correlationIdOrNew(request.headers[CORRELATION_ID_HEADER])
+  );
 }
 
-function buildResolvers(options: TenantContextModuleOptions, directory: TenantDirectory): TenantResolver[] {
+function buildResolvers(
+  options: TenantContextModuleOptions,
+  directory: TenantDirectory,
+): TenantResolver[] {
   const available: Record<ResolverName, () => TenantResolver> = {
     apiKey: () => new ApiKeyResolver(directory),
     host: () => new HostResolver(directory, options.baseDomain),
@@ -90,7 +93,8 @@ export class TenantContextModule {
       { provide: BusNaming, useValue: new BusNaming(options.busPrefix) },
       {
         provide: TenantBus,
-        useFactory: (nc: NatsConnection, naming: BusNaming, context: TenantContext) => new TenantBus(nc, naming, context),
+        useFactory: (nc: NatsConnection, naming: BusNaming, context: TenantContext) =>
+          new TenantBus(nc, naming, context),
         inject: [NATS_CONNECTION, BusNaming, TenantContext],
       },
       {
@@ -100,24 +104,37 @@ export class TenantContextModule {
       },
       {
         provide: TenantDirectory,
-        useFactory: (nc: NatsConnection, naming: BusNaming) => new TenantDirectory(nc, naming, options.directory),
+        useFactory: (nc: NatsConnection, naming: BusNaming) =>
+          new TenantDirectory(nc, naming, options.directory),
         inject: [NATS_CONNECTION, BusNaming],
       },
       { provide: AdminAuthenticator, useValue: new AdminAuthenticator(options.adminTokens ?? []) },
       {
         provide: APP_GUARD,
-        useFactory: (reflector: Reflector, context: TenantContext, admins: AdminAuthenticator, directory: TenantDirectory) =>
+        useFactory: (
+          reflector: Reflector,
+          context: TenantContext,
+          admins: AdminAuthenticator,
+          directory: TenantDirectory,
+        ) =>
           new TenantResolutionGuard(reflector, context, admins, buildResolvers(options, directory)),
         inject: [Reflector, TenantContext, AdminAuthenticator, TenantDirectory],
       },
       {
         provide: APP_INTERCEPTOR,
-        useFactory: (reflector: Reflector, context: TenantContext, deadLetters: DeadLetterPublisher, directory: TenantDirectory) =>
+        useFactory: (
+          reflector: Reflector,
+          context: TenantContext,
+          deadLetters: DeadLetterPublisher,
+          directory: TenantDirectory,
+        ) =>
           new TenantScopeInterceptor(
             reflector,
             context,
             deadLetters,
-            options.verifyMessageTenants === false ? undefined : (tenantId) => directory.exists(tenantId),
+            options.verifyMessageTenants === false
+              ? undefined
+              : (tenantId) => directory.exists(tenantId),
           ),
         inject: [Reflector, TenantContext, DeadLetterPublisher, TenantDirectory],
       },
@@ -133,12 +150,23 @@ export class TenantContextModule {
             mount: true,
             generateId: true,
             idGenerator: (request: Request) => correlationIdFor(request),
-            setup: (cls: ClsService<TenantStore>) => cls.set('correlationId', cls.getId()),
+            setup: (cls: ClsService<TenantStore>, _request: Request, response: Response) => {
+              cls.set('correlationId', cls.getId());
+              response.setHeader(CORRELATION_ID_HEADER, cls.getId());
+            },
           },
         }),
       ],
       providers,
-      exports: [TenantContext, NATS_CONNECTION, BusNaming, TenantBus, DeadLetterPublisher, TenantDirectory, AdminAuthenticator],
+      exports: [
+        TenantContext,
+        NATS_CONNECTION,
+        BusNaming,
+        TenantBus,
+        DeadLetterPublisher,
+        TenantDirectory,
+        AdminAuthenticator,
+      ],
     };
   }
 }

@@ -39,7 +39,11 @@ export class DeadLetterPublisher {
       try {
         await jsm.streams.info(this.streamName);
       } catch {
-        await jsm.streams.add({ name: this.streamName, subjects, retention: RetentionPolicy.Limits });
+        await jsm.streams.add({
+          name: this.streamName,
+          subjects,
+          retention: RetentionPolicy.Limits,
+        });
       }
     })().catch((error: unknown) => {
       this.ready = undefined;
@@ -51,11 +55,14 @@ export class DeadLetterPublisher {
   async publish(letter: DeadLetter): Promise<void> {
     await this.ensureStream();
     const headers = natsHeaders();
-    for (const [key, values] of letter.headers ?? []) values.forEach((value) => headers.append(key, value));
+    for (const [key, values] of letter.headers ?? [])
+      values.forEach((value) => headers.append(key, value));
     headers.set(DEAD_LETTER_REASON_HEADER, headerSafe(letter.reason));
     headers.set(DEAD_LETTER_DETAIL_HEADER, headerSafe(letter.detail).slice(0, 1000));
     headers.set(DEAD_LETTER_SUBJECT_HEADER, letter.subject);
-    await this.nc.jetstream().publish(this.naming.deadLetter(letter.subject), letter.data, { headers });
+    await this.nc
+      .jetstream()
+      .publish(this.naming.deadLetter(letter.subject), letter.data, { headers });
   }
 }
 

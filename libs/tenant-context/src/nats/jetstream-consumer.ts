@@ -77,7 +77,9 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
     });
     await this.deadLetters.ensureStream();
     const consumer = await this.nc.jetstream().consumers.get(stream, durable);
-    this.messages = await consumer.consume({ max_messages: Math.max(this.options.concurrency ?? 1, 100) });
+    this.messages = await consumer.consume({
+      max_messages: Math.max(this.options.concurrency ?? 1, 100),
+    });
     this.loop = this.run(this.messages);
   }
 
@@ -136,9 +138,17 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
     const scope = this.options.scope;
     if (scope.kind === 'system') {
       const correlationId = correlationIdOf(msg.headers);
-      return (fn) => this.context.asSystem(scope.reason, fn, { correlationId, actor: { kind: 'service', id: this.options.durable } });
+      return (fn) =>
+        this.context.asSystem(scope.reason, fn, {
+          correlationId,
+          actor: { kind: 'service', id: this.options.durable },
+        });
     }
-    const admission = await admitTenantMessage(msg.headers, raw ?? payload, this.options.verifyTenant);
+    const admission = await admitTenantMessage(
+      msg.headers,
+      raw ?? payload,
+      this.options.verifyTenant,
+    );
     if (!admission.ok) {
       await this.deadLetter(msg, admission.reason, admission.detail);
       return undefined;
@@ -158,23 +168,40 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
       await this.deadLetter(msg, 'HANDLER_FAILED', detail);
       return;
     }
-    this.logger.warn({ msg: 'handler failed; will retry', subject: msg.subject, delivery: msg.info.deliveryCount, error: detail });
+    this.logger.warn({
+      msg: 'handler failed; will retry',
+      subject: msg.subject,
+      delivery: msg.info.deliveryCount,
+      error: detail,
+    });
     msg.nak(Math.min(30_000, 200 * 2 ** msg.info.deliveryCount));
   }
 
   private async deadLetter(msg: JsMsg, reason: string, detail: string): Promise<void> {
     try {
-      await this.deadLetters.publish({ subject: msg.subject, data: msg.data, headers: msg.headers, reason, detail });
+      await this.deadLetters.publish({
+        subject: msg.subject,
+        data: msg.data,
+        headers: msg.headers,
+        reason,
+        detail,
+      });
       msg.term();
       this.logger.warn({ msg: 'message dead-lettered', subject: msg.subject, reason, detail });
     } catch (error) {
       // Never drop a message we could not park: leave it for redelivery.
-      this.logger.error({ msg: 'dead-letter publish failed; message will be redelivered', reason, error: String(error) });
+      this.logger.error({
+        msg: 'dead-letter publish failed; message will be redelivered',
+        reason,
+        error: String(error),
+      });
       msg.nak(1_000);
     }
   }
 }
 
 function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
-  return issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('; ');
+  return issues
+    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
 }

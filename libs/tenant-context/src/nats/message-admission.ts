@@ -16,12 +16,23 @@ export async function admitTenantMessage(
 ): Promise<InboundScope> {
   const scope = readInboundScope(headers);
   if (!scope.ok) return scope;
-  const claimed = typeof payload === 'object' && payload !== null ? (payload as { tenantId?: unknown }).tenantId : undefined;
+  const claimed =
+    typeof payload === 'object' && payload !== null
+      ? (payload as { tenantId?: unknown }).tenantId
+      : undefined;
   if (claimed !== undefined && claimed !== scope.tenantId) {
-    return { ok: false, reason: 'TENANT_MISMATCH', detail: 'payload tenantId differs from the tenant header' };
+    return {
+      ok: false,
+      reason: 'TENANT_MISMATCH',
+      detail: 'payload tenantId differs from the tenant header',
+    };
   }
   if (verifyTenant && !(await verifyTenant(scope.tenantId))) {
-    return { ok: false, reason: 'TENANT_UNKNOWN', detail: `tenant ${scope.tenantId} is not a known tenant` };
+    return {
+      ok: false,
+      reason: 'TENANT_UNKNOWN',
+      detail: `tenant ${scope.tenantId} is not a known tenant`,
+    };
   }
   return scope;
 }

@@ -12,6 +12,7 @@ import type { TenantContextReader } from '../context/tenant-context';
 import type { Actor } from '../context/tenant-store';
 import { TenantContextMissingError } from '../errors/tenantbus.error';
 import { injectTraceContext } from './trace-carrier';
+import { acceptCorrelationId } from '../observability/correlation-id';
 
 /**
  * Fresh headers for one outgoing message, stamped from the current scope. A tenant-scoped subject
@@ -41,10 +42,7 @@ export function outboundHeaders(
 }
 
 export type InboundRejection =
-  | 'TENANT_HEADER_MISSING'
-  | 'TENANT_HEADER_MALFORMED'
-  | 'TENANT_MISMATCH'
-  | 'TENANT_UNKNOWN';
+  'TENANT_HEADER_MISSING' | 'TENANT_HEADER_MALFORMED' | 'TENANT_MISMATCH' | 'TENANT_UNKNOWN';
 
 export type InboundScope =
   | { ok: true; tenantId: TenantId; correlationId?: string; actor?: Actor }
@@ -72,13 +70,17 @@ export function readInboundScope(headers: MsgHdrs | undefined): InboundScope {
   }
   const parsed = TenantIdSchema.safeParse(raw);
   if (!parsed.success) {
-    return { ok: false, reason: 'TENANT_HEADER_MALFORMED', detail: `${TENANT_ID_HEADER} is not a UUID` };
+    return {
+      ok: false,
+      reason: 'TENANT_HEADER_MALFORMED',
+      detail: `${TENANT_ID_HEADER} is not a UUID`,
+    };
   }
   const correlation = header(headers, CORRELATION_ID_HEADER);
   return {
     ok: true,
     tenantId: parsed.data,
-    correlationId: correlation && /^[A-Za-z0-9._:-]{1,128}$/.test(correlation) ? correlation : undefined,
+    correlationId: acceptCorrelationId(correlation),
     actor: parseActor(header(headers, ACTOR_HEADER)),
   };
 }

@@ -10,10 +10,15 @@ const codec = JSONCodec();
  * and trace headers from the caller's scope. Static client-level headers are never used for the
  * tenant. Sending with no tenant (outside `asSystem`) throws, which errors the observable.
  */
-export class TenantNatsSerializer implements Serializer<ReadPacket, { data: Uint8Array; headers: ReturnType<typeof outboundHeaders> }> {
+export class TenantNatsSerializer implements Serializer<
+  ReadPacket,
+  { data: Uint8Array; headers: ReturnType<typeof outboundHeaders> }
+> {
   serialize(packet: ReadPacket) {
-    const payload: unknown = packet.data instanceof NatsRecord ? (packet.data.data as unknown) : packet.data;
-    const subject = typeof packet.pattern === 'string' ? packet.pattern : JSON.stringify(packet.pattern);
+    const payload: unknown =
+      packet.data instanceof NatsRecord ? (packet.data.data as unknown) : packet.data;
+    const subject =
+      typeof packet.pattern === 'string' ? packet.pattern : JSON.stringify(packet.pattern);
     const headers = outboundHeaders(readTenantContext(), subject);
     if (packet.data instanceof NatsRecord && packet.data.headers) {
       for (const [key, values] of packet.data.headers as Iterable<[string, string[]]>) {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-/** Header a caller may send to choose the request/correlation id (HTTP and NATS alike). */
-export const CORRELATION_ID_HEADER = 'x-correlation-id';
+export { CORRELATION_ID_HEADER } from '@tenantbus/contracts';
 
 /**
  * The id ends up in logs, spans and response headers, so it is validated, not trusted:

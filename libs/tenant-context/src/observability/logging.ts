@@ -3,6 +3,7 @@ import type { Params } from 'nestjs-pino';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { CORRELATION_ID_HEADER, correlationIdOrNew } from './correlation-id';
 import { isHealthPath } from './health-path';
+import { readTenantContext } from '../context/tenant-context';
 import { basePinoOptions } from './log-fields';
 
 export interface LoggerModuleOptions {
@@ -22,9 +23,9 @@ export function loggerModuleParams(options: LoggerModuleOptions): Params {
   return {
     pinoHttp: {
       ...basePinoOptions(options.serviceName, options.level),
-      // The HTTP edge should use `req.id` as the scope's correlationId so that `request_id`
-      // (from the scope) and pino-http's `req.id` agree.
-      genReqId: (req: IncomingMessage) => correlationIdOrNew(req.headers[CORRELATION_ID_HEADER]),
+      // One id per request for logs and scope alike: whichever middleware runs first mints it.
+      genReqId: (req: IncomingMessage) =>
+        readTenantContext().correlationId ?? correlationIdOrNew(req.headers[CORRELATION_ID_HEADER]),
       autoLogging: { ignore: (req: IncomingMessage) => isHealthPath(req.url) },
     },
   };

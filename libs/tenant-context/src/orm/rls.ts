@@ -48,7 +48,9 @@ export function tenantTableSql(table: string, options: TenantTableOptions): stri
     );
   }
   if (options.indexTenantId ?? true) {
-    statements.push(`create index if not exists ${quoteIdent(`${table}_tenant_id_idx`)} on ${t} ("tenant_id")`);
+    statements.push(
+      `create index if not exists ${quoteIdent(`${table}_tenant_id_idx`)} on ${t} ("tenant_id")`,
+    );
   }
   statements.push(
     `alter table ${t} enable row level security`,
@@ -63,7 +65,10 @@ export function tenantTableSql(table: string, options: TenantTableOptions): stri
 }
 
 /** Grants for a table that is global by nature (e.g. the tenant registry): no RLS. */
-export function globalTableSql(table: string, options: Pick<TenantTableOptions, 'roles'>): string[] {
+export function globalTableSql(
+  table: string,
+  options: Pick<TenantTableOptions, 'roles'>,
+): string[] {
   const t = quoteIdent(table);
   return [
     `grant select, insert, update, delete on ${t} to ${quoteIdent(options.roles.appRole)}, ${quoteIdent(options.roles.systemRole)}`,

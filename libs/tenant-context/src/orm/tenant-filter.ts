@@ -21,7 +21,13 @@ export const tenantFilter: FilterDef = {
   default: true,
   strict: true,
   args: false,
-  cond: (_args: unknown, _type: string, em: { getMetadata(): MetadataStorage }, _options: unknown, entityName?: EntityName<unknown>) => {
+  cond: (
+    _args: unknown,
+    _type: string,
+    em: { getMetadata(): MetadataStorage },
+    _options: unknown,
+    entityName?: EntityName<unknown>,
+  ) => {
     if (!isTenantScoped(em.getMetadata(), entityName)) return {};
     const context = readTenantContext();
     if (context.isSystem) return {};

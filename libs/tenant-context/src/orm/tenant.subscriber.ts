@@ -30,7 +30,12 @@ export class TenantSubscriber implements EventSubscriber {
     const tenantId = context.maybeTenantId;
     // No tenant: leave the setting empty, so every RLS policy matches nothing (fail closed).
     if (tenantId) {
-      await connection.execute(`select set_config('${TENANT_SETTING}', ?, true)`, [tenantId], 'run', transaction);
+      await connection.execute(
+        `select set_config('${TENANT_SETTING}', ?, true)`,
+        [tenantId],
+        'run',
+        transaction,
+      );
     }
   }
 
@@ -40,7 +45,10 @@ export class TenantSubscriber implements EventSubscriber {
       const entity: unknown = changeSet.entity;
       if (!(entity instanceof TenantScopedEntity)) continue;
       if (context.isSystem) {
-        if (!entity.tenantId) throw new TenantContextMissingError('saving a tenant-scoped entity in system scope without tenantId');
+        if (!entity.tenantId)
+          throw new TenantContextMissingError(
+            'saving a tenant-scoped entity in system scope without tenantId',
+          );
         continue;
       }
       const tenantId = context.maybeTenantId;
@@ -49,7 +57,11 @@ export class TenantSubscriber implements EventSubscriber {
         entity.tenantId = tenantId;
         uow.recomputeSingleChangeSet(entity);
       } else if (entity.tenantId !== tenantId) {
-        throw new TenantMismatchError({ entity: changeSet.name, entityTenantId: entity.tenantId, contextTenantId: tenantId });
+        throw new TenantMismatchError({
+          entity: changeSet.name,
+          entityTenantId: entity.tenantId,
+          contextTenantId: tenantId,
+        });
       }
     }
   }
