@@ -28,3 +28,8 @@ export * from './module/tokens';
 export * from './module/tenant-context.module';
 export * from './module/tenant-orm.module';
 export * from './observability';
+export * from './health/health.module';
+export * from './health/nats.health';
+export * from './bootstrap/bootstrap-service';
+export * from './health/health.options';
+export * from './bootstrap/service-foundation';

@@ -6,3 +6,4 @@ export * from './tenant-factory';
 export * from './directory-stub';
 export * from './http-client';
 export * from './read-stream';
+export * from './service-process';

@@ -23,6 +23,14 @@ export const ServiceConfigSchema = z.object({
 });
 export type ServiceConfig = z.infer<typeof ServiceConfigSchema>;
 
+/** The shared schema with one service's name and port as defaults. */
+export function serviceConfigSchema(serviceName: string, port: number) {
+  return ServiceConfigSchema.extend({
+    SERVICE_NAME: ServiceConfigSchema.shape.SERVICE_NAME.default(serviceName),
+    PORT: ServiceConfigSchema.shape.PORT.default(port),
+  });
+}
+
 /** Keys whose values are secrets: shown as `[redacted]` by `describeConfig`. */
 export const SECRET_CONFIG_KEYS = new Set(['ADMIN_TOKENS', 'DATABASE_URL', 'CREDENTIALS_KEYS']);
 

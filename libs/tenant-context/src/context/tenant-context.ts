@@ -51,6 +51,11 @@ export class TenantContextReader {
     return this.system !== undefined;
   }
 
+  /** The current store itself, for loggers that outlive the scope; undefined outside one. */
+  snapshot(): TenantStore | undefined {
+    return this.cls.isActive() ? this.cls.get() : undefined;
+  }
+
   get correlationId(): string | undefined {
     return this.cls.isActive() ? this.cls.get('correlationId') : undefined;
   }

@@ -27,6 +27,7 @@ import { TenantbusExceptionFilter } from '../http/tenantbus-exception.filter';
 import { DeadLetterPublisher } from '../nats/dead-letter.publisher';
 import { TenantBus } from '../nats/tenant-bus';
 import { acceptCorrelationId, correlationIdOrNew } from '../observability/correlation-id';
+import { attachScopeToRequest } from '../observability/request-scope';
 import { NATS_CONNECTION, TENANT_CONTEXT_OPTIONS } from './tokens';
 
 export interface TenantContextModuleOptions {
@@ -150,8 +151,9 @@ export class TenantContextModule {
             mount: true,
             generateId: true,
             idGenerator: (request: Request) => correlationIdFor(request),
-            setup: (cls: ClsService<TenantStore>, _request: Request, response: Response) => {
+            setup: (cls: ClsService<TenantStore>, request: Request, response: Response) => {
               cls.set('correlationId', cls.getId());
+              attachScopeToRequest(request, cls.get());
               response.setHeader(CORRELATION_ID_HEADER, cls.getId());
             },
           },

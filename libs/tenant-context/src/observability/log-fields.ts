@@ -1,6 +1,8 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { stdTimeFunctions, type LoggerOptions } from 'pino';
 import { readTenantContext } from '../context/tenant-context';
+import type { TenantStore } from '../context/tenant-store';
+import { requestScopeOf } from './request-scope';
 
 export const REDACT_CENSOR = '[redacted]';
 
@@ -37,15 +39,18 @@ export interface LogScopeFields {
  * outside a scope (module-level, singleton providers) still gets the tenant of whoever calls
  * it. Absent fields are omitted, so the key never appears twice with a stale value.
  */
-export function logScopeFields(): LogScopeFields {
+export function logScopeFields(mergeObject?: object): LogScopeFields {
   const fields: LogScopeFields = {};
   const ctx = readTenantContext();
-  if (ctx.isActive) {
-    const tenantId = ctx.maybeTenantId;
-    if (tenantId) fields.tenant_id = tenantId;
-    if (ctx.isSystem) fields.tenant_scope = 'system';
-    const correlationId = ctx.correlationId;
-    if (correlationId) fields.request_id = correlationId;
+  // pino-http logs "request completed" after the request's scope has ended; the scope it
+  // kept on the request object still says which tenant and request that was.
+  const scope: TenantStore | undefined = ctx.isActive
+    ? ctx.snapshot()
+    : requestScopeOf(mergeObject);
+  if (scope) {
+    if (scope.tenantId) fields.tenant_id = scope.tenantId;
+    if (scope.system) fields.tenant_scope = 'system';
+    if (scope.correlationId) fields.request_id = scope.correlationId;
   }
   const spanContext = trace.getActiveSpan()?.spanContext();
   if (spanContext && isSpanContextValid(spanContext)) {
@@ -63,7 +68,7 @@ export function basePinoOptions(serviceName: string, level?: string): LoggerOpti
     timestamp: stdTimeFunctions.isoTime,
     // Labels, not numbers: log backends filter on `level:"error"` without a lookup table.
     formatters: { level: (label) => ({ level: label }) },
-    mixin: logScopeFields,
+    mixin: (mergeObject) => logScopeFields(mergeObject),
     redact: { paths: [...REDACT_PATHS], censor: REDACT_CENSOR },
   };
 }

@@ -1,0 +1,58 @@
+import { startServiceProcess, uniqueName, waitFor, type ServiceProcess } from '@tenantbus/testing';
+
+const SERVICES = ['tenant-service', 'sync-service', 'usage-service'] as const;
+
+/** The three services as separate processes, on real NATS, each with its own bus prefix. */
+describe('the services boot, answer health and stop cleanly', () => {
+  const prefix = uniqueName('tb_e2e');
+  const running: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    for (const service of SERVICES) {
+      running.push(await startServiceProcess(service, { BUS_PREFIX: prefix, LOG_LEVEL: 'info' }));
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.all(running.map((service) => service.stop()));
+  });
+
+  it.each(SERVICES)('%s is ready with NATS up', async (name) => {
+    const service = running.find((candidate) => candidate.name === name)!;
+    const res = await fetch(`${service.url}/health/ready`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', info: { nats: { status: 'up' } } });
+  });
+
+  it('answers errors as JSON with a code and echoes the correlation id', async () => {
+    const res = await fetch(`${running[0].url}/no-such-route`, {
+      headers: { 'x-correlation-id': 'e2e-corr-1' },
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-correlation-id')).toBe('e2e-corr-1');
+    expect(await res.json()).toMatchObject({ code: 'HTTP_404', correlationId: 'e2e-corr-1' });
+  });
+
+  it('logs structured JSON lines carrying the request and trace ids', async () => {
+    const line = await waitFor(() =>
+      running[0]
+        .output()
+        .split('\n')
+        .find((candidate) => candidate.includes('"request_id":"e2e-corr-1"')),
+    );
+    expect(JSON.parse(line)).toMatchObject({
+      level: 'info',
+      service: 'tenant-service',
+      request_id: 'e2e-corr-1',
+      trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
+  });
+
+  it('shuts down gracefully on SIGTERM (Nest re-raises the signal after closing)', async () => {
+    const ends = await Promise.all(running.splice(0).map((service) => service.stop()));
+    for (const end of ends) {
+      expect(end.forced).toBe(false);
+      expect(end.code === 0 || end.signal === 'SIGTERM').toBe(true);
+    }
+  });
+});
