@@ -27,5 +27,6 @@ COPY package.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/apps/${SERVICE} ./dist/apps/${SERVICE}
 USER node
+# The Nest CLI (tsc builder) keeps the source tree layout under dist/apps/<service>/.
 # `exec` makes node PID 1, so SIGTERM from `docker stop` reaches Nest's shutdown hooks.
-CMD ["sh", "-c", "exec node dist/apps/${SERVICE}/main"]
+CMD ["sh", "-c", "exec node dist/apps/${SERVICE}/apps/${SERVICE}/src/main.js"]

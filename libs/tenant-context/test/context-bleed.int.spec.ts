@@ -1,26 +1,12 @@
 import { MikroORM } from '@mikro-orm/core';
 import { PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
 import { BusNaming, defineSubject } from '@tenantbus/contracts';
-import {
-  createTestBus,
-  createTestDatabase,
-  waitFor,
-  type TestBus,
-  type TestDatabase,
-} from '@tenantbus/testing';
-import { ClsServiceManager } from 'nestjs-cls';
+import { createTestBus, waitFor, type TestBus, type TestDatabase } from '@tenantbus/testing';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import {
-  DeadLetterPublisher,
-  JetStreamTenantConsumer,
-  TenantBus,
-  TenantContext,
-  tenantTableSql,
-  UnitOfWorkScopeHook,
-  withTenancy,
-} from '../src';
-import { FIXTURE_SCHEMA, Part, Widget } from './fixtures.entities';
+import { DeadLetterPublisher, JetStreamTenantConsumer, TenantBus, TenantContext } from '../src';
+import { createFixtureDatabase, initFixtureOrm } from './fixtures.db';
+import { Widget } from './fixtures.entities';
 
 const TENANTS = 50;
 const DIRECT_OPERATIONS = 1_500;
@@ -68,30 +54,15 @@ describe('no tenant bleed under concurrency (real NATS + Postgres)', () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase('tb_bleed');
-    const roles = { appRole: db.appRole, systemRole: db.systemRole };
-    for (const sql of FIXTURE_SCHEMA) await db.query(sql);
-    for (const table of ['widget', 'part'])
-      for (const sql of tenantTableSql(table, { roles })) await db.query(sql);
+    const fixture = await createFixtureDatabase('tb_bleed');
+    db = fixture.db;
     for (const tenantId of tenants) {
       await db.query(
         `insert into widget (tenant_id, id, name) values ($1, gen_random_uuid(), $2)`,
         [tenantId, tenantId],
       );
     }
-    orm = await MikroORM.init(
-      withTenancy(
-        {
-          driver: PostgreSqlDriver,
-          clientUrl: db.appUrl,
-          entities: [Widget, Part],
-          pool: { min: 2, max: 20 },
-        },
-        roles,
-      ),
-    );
-    context = new TenantContext(ClsServiceManager.getClsService());
-    context.addScopeHook(new UnitOfWorkScopeHook(orm));
+    ({ orm, context } = await initFixtureOrm(fixture, { pool: { min: 2, max: 20 } }));
     bus = await createTestBus('tb_bleed');
     const naming = new BusNaming(bus.prefix);
     const jsm = await bus.nc.jetstreamManager();

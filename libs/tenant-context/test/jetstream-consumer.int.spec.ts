@@ -3,13 +3,11 @@ import { PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
 import { BusNaming, DEAD_LETTER_TOKEN, defineSubject } from '@tenantbus/contracts';
 import {
   createTestBus,
-  createTestDatabase,
   readStream,
   waitFor,
   type TestBus,
   type TestDatabase,
 } from '@tenantbus/testing';
-import { ClsServiceManager } from 'nestjs-cls';
 import { headers as natsHeaders, JSONCodec } from 'nats';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -19,11 +17,9 @@ import {
   TenantBus,
   TenantContext,
   TenantContextMissingError,
-  tenantTableSql,
-  UnitOfWorkScopeHook,
-  withTenancy,
 } from '../src';
-import { FIXTURE_SCHEMA, Part, Widget } from './fixtures.entities';
+import { createFixtureDatabase, initFixtureOrm } from './fixtures.db';
+import { Widget } from './fixtures.entities';
 
 const WidgetOrdered = defineSubject({
   name: 'orders.widget',
@@ -54,19 +50,9 @@ describe('JetStream pull consumer: scope restored, ack after commit, dead letter
     ]);
 
   beforeAll(async () => {
-    db = await createTestDatabase('tb_js');
-    const roles = { appRole: db.appRole, systemRole: db.systemRole };
-    for (const sql of FIXTURE_SCHEMA) await db.query(sql);
-    for (const table of ['widget', 'part'])
-      for (const sql of tenantTableSql(table, { roles })) await db.query(sql);
-    orm = await MikroORM.init(
-      withTenancy(
-        { driver: PostgreSqlDriver, clientUrl: db.appUrl, entities: [Widget, Part] },
-        roles,
-      ),
-    );
-    context = new TenantContext(ClsServiceManager.getClsService());
-    context.addScopeHook(new UnitOfWorkScopeHook(orm));
+    const fixture = await createFixtureDatabase('tb_js');
+    db = fixture.db;
+    ({ orm, context } = await initFixtureOrm(fixture));
     bus = await createTestBus('tb_js');
     naming = new BusNaming(bus.prefix);
     tenantBus = new TenantBus(bus.nc, naming, context);

@@ -1,6 +1,6 @@
 import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { EntityManager, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Controller, Module, type INestApplication } from '@nestjs/common';
 import {
   ClientProxyFactory,
@@ -13,7 +13,6 @@ import { trace } from '@opentelemetry/api';
 import { BusNaming, DEAD_LETTER_TOKEN } from '@tenantbus/contracts';
 import {
   createTestBus,
-  createTestDatabase,
   DirectoryStub,
   makeTenant,
   readStream,
@@ -31,11 +30,10 @@ import {
   TenantContextModule,
   TenantOrmModule,
   tenantNatsClient,
-  tenantTableSql,
-  withTenancy,
 } from '../src';
 import { installTestTracing } from '../src/observability';
-import { FIXTURE_SCHEMA, Part, Widget } from './fixtures.entities';
+import { createFixtureDatabase, fixtureOrmOptions } from './fixtures.db';
+import { Widget } from './fixtures.entities';
 
 interface Seen {
   tenantId: string;
@@ -60,11 +58,8 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
   const subjects = { touch: '', count: '' };
 
   beforeAll(async () => {
-    db = await createTestDatabase('tb_nats');
-    const roles = { appRole: db.appRole, systemRole: db.systemRole };
-    for (const sql of FIXTURE_SCHEMA) await db.query(sql);
-    for (const table of ['widget', 'part'])
-      for (const sql of tenantTableSql(table, { roles })) await db.query(sql);
+    const fixture = await createFixtureDatabase('tb_nats');
+    db = fixture.db;
     await db.query(
       `insert into widget (tenant_id, id, name) values ($1, gen_random_uuid(), 'a-widget'), ($2, gen_random_uuid(), 'b-widget')`,
       [a.entry.id, b.entry.id],
@@ -106,17 +101,7 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
           natsUrl: TEST_NATS_URL,
           busPrefix: bus.prefix,
         }),
-        MikroOrmModule.forRoot(
-          withTenancy(
-            {
-              driver: PostgreSqlDriver,
-              clientUrl: db.appUrl,
-              entities: [Widget, Part],
-              registerRequestContext: false,
-            },
-            roles,
-          ),
-        ),
+        MikroOrmModule.forRoot({ ...fixtureOrmOptions(fixture), registerRequestContext: false }),
         TenantOrmModule.forRoot(),
       ],
       controllers: [WidgetHandlers],

@@ -1,17 +1,10 @@
 import { MikroORM, ref } from '@mikro-orm/core';
 import { PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
-import { createTestDatabase, type TestDatabase } from '@tenantbus/testing';
-import { ClsServiceManager } from 'nestjs-cls';
+import type { TestDatabase } from '@tenantbus/testing';
 import { randomUUID } from 'node:crypto';
-import {
-  TenantContext,
-  TenantContextMissingError,
-  TenantMismatchError,
-  tenantTableSql,
-  UnitOfWorkScopeHook,
-  withTenancy,
-} from '../src';
-import { FIXTURE_SCHEMA, Part, Widget } from './fixtures.entities';
+import { TenantContextMissingError, TenantMismatchError, type TenantContext } from '../src';
+import { createFixtureDatabase, initFixtureOrm } from './fixtures.db';
+import { Part, Widget } from './fixtures.entities';
 
 describe('ORM + RLS isolation (real Postgres)', () => {
   let db: TestDatabase;
@@ -27,20 +20,9 @@ describe('ORM + RLS isolation (real Postgres)', () => {
   const asB = <T>(fn: () => Promise<T>) => context.runWithTenant(tenantB, fn);
 
   beforeAll(async () => {
-    db = await createTestDatabase('tb_orm');
-    const roles = { appRole: db.appRole, systemRole: db.systemRole };
-    for (const sql of FIXTURE_SCHEMA) await db.query(sql);
-    for (const table of ['widget', 'part']) {
-      for (const sql of tenantTableSql(table, { roles, indexTenantId: false })) await db.query(sql);
-    }
-    orm = await MikroORM.init(
-      withTenancy(
-        { driver: PostgreSqlDriver, clientUrl: db.appUrl, entities: [Widget, Part], debug: false },
-        roles,
-      ),
-    );
-    context = new TenantContext(ClsServiceManager.getClsService());
-    context.addScopeHook(new UnitOfWorkScopeHook(orm));
+    const fixture = await createFixtureDatabase('tb_orm');
+    db = fixture.db;
+    ({ orm, context } = await initFixtureOrm(fixture));
     widgetA = await asA(async () => {
       const w = em().create(Widget, { name: 'shared-name', stock: 1 });
       em().create(Part, { label: 'a-part', widget: ref(w) });
