@@ -27,6 +27,7 @@ import {
   connectTenantMicroservice,
   TenantContext,
   TenantContextMissingError,
+  SystemScoped,
   TenantContextModule,
   TenantOrmModule,
   tenantNatsClient,
@@ -55,7 +56,8 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
   const seen: Seen[] = [];
   const a = makeTenant();
   const b = makeTenant();
-  const subjects = { touch: '', count: '' };
+  const subjects = { touch: '', count: '', lifecycle: '' };
+  const systemSeen: { isSystem: boolean; widgets: number; tenantId?: string }[] = [];
 
   beforeAll(async () => {
     const fixture = await createFixtureDatabase('tb_nats');
@@ -70,6 +72,7 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
     stub.add(a.entry, b.entry);
     subjects.touch = naming.subject('widget.touch');
     subjects.count = naming.subject('widget.count');
+    subjects.lifecycle = naming.subject('tenant.rebuilt');
 
     @Controller()
     class WidgetHandlers {
@@ -85,6 +88,17 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
           tenantId: this.tenant.tenantId,
           visibleWidgets: widgets.map((widget) => widget.name),
           traceId: trace.getActiveSpan()?.spanContext().traceId,
+        });
+      }
+
+      /** System-level by nature: it declares so, and may then run without a tenant header. */
+      @SystemScoped('test: lifecycle handler')
+      @EventPattern<string>(subjects.lifecycle)
+      async lifecycle(): Promise<void> {
+        systemSeen.push({
+          isSystem: this.tenant.isSystem,
+          tenantId: this.tenant.maybeTenantId,
+          widgets: await this.em.count(Widget, {}),
         });
       }
 
@@ -214,5 +228,11 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
       },
     );
     expect(codec.decode(reply.data)).toMatchObject({ err: { code: 'TENANT_HEADER_MALFORMED' } });
+  });
+
+  it('a handler declared system-level runs in system scope without a tenant header', async () => {
+    bus.nc.publish(subjects.lifecycle, codec.encode({ pattern: subjects.lifecycle, data: {} }));
+    const handled = await waitFor(() => systemSeen[0], { what: 'system handler' });
+    expect(handled).toEqual({ isSystem: true, tenantId: undefined, widgets: 2 });
   });
 });
