@@ -33,3 +33,4 @@ export * from './health/nats.health';
 export * from './bootstrap/bootstrap-service';
 export * from './health/health.options';
 export * from './bootstrap/service-foundation';
+export * from './http/validation.pipe';

@@ -153,6 +153,7 @@ describe('HTTP edge: resolving the tenant (real NATS directory)', () => {
   it('public routes need no tenant; system routes need an admin credential', async () => {
     expect((await get('/health')).body).toEqual({ ok: true, tenantId: null });
     expect((await get('/admin/scope', { 'x-api-key': a.apiKey })).status).toBe(403);
+    expect((await get('/admin/scope')).status).toBe(401);
     const admin = await get('/admin/scope', { authorization: `Bearer ${ADMIN_SECRET}` });
     expect(admin.body).toMatchObject({ system: true, actor: { kind: 'admin', id: 'ops' } });
   });

@@ -49,11 +49,14 @@ export class DirectoryStub {
     const entry = { ...current, ...patch, version: current.version + 1 };
     this.entries.set(id, entry);
     const event: TenantLifecycleEvent = {
+      specversion: '1.0',
       id: randomUUID(),
       type,
-      occurredAt: new Date().toISOString(),
+      source: 'directory-stub',
+      time: new Date().toISOString(),
       tenantId: id,
-      entry,
+      dataVersion: 1,
+      data: { entry, name: entry.slug, settings: {}, plan: { code: entry.plan, limits: {} } },
     };
     this.nc.publish(this.naming.subject(type), codec.encode(event));
     await this.nc.flush();

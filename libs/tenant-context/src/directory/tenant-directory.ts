@@ -67,7 +67,7 @@ export class TenantDirectory implements OnModuleInit, OnModuleDestroy {
           return;
         }
         if (event.data.type === 'tenant.purged') this.forget(event.data.tenantId);
-        else this.apply(event.data.entry);
+        else this.apply(event.data.data.entry);
       },
     });
   }

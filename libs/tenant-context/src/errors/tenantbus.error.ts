@@ -94,3 +94,19 @@ export class TenantDirectoryUnavailableError extends TenantbusError {
     );
   }
 }
+
+export class AuthenticationRequiredError extends TenantbusError {
+  constructor() {
+    super(
+      'AUTHENTICATION_REQUIRED',
+      'Send an admin token or API key as Authorization: Bearer',
+      401,
+    );
+  }
+}
+
+export class ValidationFailedError extends TenantbusError {
+  constructor(fields: { field: string; problems: string[] }[]) {
+    super('VALIDATION_FAILED', 'The request is not valid', 400, { fields });
+  }
+}

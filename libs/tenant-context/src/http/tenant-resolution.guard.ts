@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import { TenantContext } from '../context/tenant-context';
 import {
   AdminRequiredError,
+  AuthenticationRequiredError,
   TenantMismatchError,
   TenantNotFoundError,
   TenantRequiredError,
@@ -35,8 +36,10 @@ export class TenantResolutionGuard implements CanActivate {
     const scope = routeScope(this.reflector, execution);
     if (scope.kind === 'public') return true;
     const request = execution.switchToHttp().getRequest<Request>();
-    const admin = this.admins.authenticate(presentedCredential(request));
+    const credential = presentedCredential(request);
+    const admin = this.admins.authenticate(credential);
     if (scope.kind === 'system') {
+      if (!credential) throw new AuthenticationRequiredError();
       if (!admin) throw new AdminRequiredError();
       this.context.bindActor(admin);
       return true;

@@ -5,7 +5,7 @@ import {
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, Reflector } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, Reflector } from '@nestjs/core';
 import { BusNaming, CORRELATION_ID_HEADER } from '@tenantbus/contracts';
 import type { Request, Response } from 'express';
 import { connect, type NatsConnection } from 'nats';
@@ -24,6 +24,7 @@ import {
 } from '../http/tenant-resolvers';
 import { TenantScopeInterceptor } from '../http/tenant-scope.interceptor';
 import { TenantbusExceptionFilter } from '../http/tenantbus-exception.filter';
+import { createValidationPipe } from '../http/validation.pipe';
 import { DeadLetterPublisher } from '../nats/dead-letter.publisher';
 import { TenantBus } from '../nats/tenant-bus';
 import { acceptCorrelationId, correlationIdOrNew } from '../observability/correlation-id';
@@ -140,6 +141,7 @@ export class TenantContextModule {
         inject: [Reflector, TenantContext, DeadLetterPublisher, TenantDirectory],
       },
       { provide: APP_FILTER, useClass: TenantbusExceptionFilter },
+      { provide: APP_PIPE, useFactory: createValidationPipe },
     ];
     return {
       module: TenantContextModule,
