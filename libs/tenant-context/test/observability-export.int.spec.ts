@@ -34,16 +34,28 @@ require.extensions['.ts'] = (module, filename) => {
 
 const { startTracing } = require(root + '/libs/tenant-context/src/observability');
 const tracing = startTracing({ serviceName: 'export-spec', otlpEndpoint: process.env.COLLECTOR });
-// Loaded after startTracing, as main.ts must do, so the instrumentation has patched it.
+// Loaded after startTracing, as main.ts must do, so the instrumentations have patched them.
 const http = require('node:http');
+const pg = require('pg');
 const { trace } = require('@opentelemetry/api');
 const { ClsServiceManager } = require('nestjs-cls');
 const { TenantContext } = require(root + '/libs/tenant-context/src/context/tenant-context');
 
+const tracer = trace.getTracer('export-spec');
+// A parent span per query, so the test can tell the two pg spans apart by parentSpanId.
+const query = (db, name) =>
+  tracer.startActiveSpan(name, async (span) => {
+    try {
+      await db.query('select 1');
+    } finally {
+      span.end();
+    }
+  });
+
 (async () => {
   const ctx = new TenantContext(ClsServiceManager.getClsService());
   await ctx.runWithTenant(process.env.TENANT, () =>
-    trace.getTracer('export-spec').startActiveSpan('handle-job', async (span) => {
+    tracer.startActiveSpan('handle-job', async (span) => {
       await new Promise((done, fail) =>
         http.get(process.env.COLLECTOR + '/downstream', (res) => res.resume().on('end', done)).on('error', fail),
       );
@@ -51,7 +63,18 @@ const { TenantContext } = require(root + '/libs/tenant-context/src/context/tenan
     }),
     { correlationId: 'corr-export' },
   );
-  await tracing.shutdown();
+
+  const db = new pg.Client({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 5000 });
+  try {
+    await db.connect(); // outside any scope: the connection itself belongs to no tenant
+    await query(db, 'unscoped-query');
+    await ctx.runWithTenant(process.env.PG_TENANT, () => query(db, 'tenant-query'), {
+      correlationId: 'corr-pg',
+    });
+  } finally {
+    await db.end();
+    await tracing.shutdown();
+  }
 })().catch((error) => { console.error(error); process.exit(1); });
 `;
 
@@ -64,6 +87,8 @@ interface Received {
 interface OtlpSpan {
   name: string;
   traceId: string;
+  spanId: string;
+  parentSpanId?: string;
   kind: number;
   attributes: { key: string; value: { stringValue?: string } }[];
 }
@@ -105,10 +130,18 @@ function attribute(span: OtlpSpan, key: string): string | undefined {
 describe('startTracing with an OTLP endpoint (child process)', () => {
   let collector: Awaited<ReturnType<typeof fakeCollector>>;
   const tenantId = randomUUID();
+  // A second tenant for the database scope, so a stale or constant tenant would show.
+  const pgTenantId = randomUUID();
 
   beforeAll(async () => {
     collector = await fakeCollector();
-    await runChild({ COLLECTOR: collector.url, TENANT: tenantId });
+    await runChild({
+      COLLECTOR: collector.url,
+      TENANT: tenantId,
+      PG_TENANT: pgTenantId,
+      DATABASE_URL:
+        process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    });
   }, 40_000);
 
   afterAll(async () => {
@@ -133,7 +166,8 @@ describe('startTracing with an OTLP endpoint (child process)', () => {
   it('stamps the tenant on our span and on the instrumented HTTP client span', () => {
     const spans = exported();
     const job = spans.find((s) => s.name === 'handle-job');
-    const client = spans.find((s) => s.kind === 3 /* CLIENT */);
+    // pg spans are CLIENT spans too: take the one under handle-job.
+    const client = spans.find((s) => s.kind === 3 /* CLIENT */ && s.parentSpanId === job?.spanId);
     for (const span of [job, client]) {
       expect(span && attribute(span, TENANT_SPAN_ATTRIBUTES.tenantId)).toBe(tenantId);
       expect(span && attribute(span, TENANT_SPAN_ATTRIBUTES.correlationId)).toBe('corr-export');
@@ -147,5 +181,29 @@ describe('startTracing with an OTLP endpoint (child process)', () => {
     expect(downstream?.headers['traceparent']).toMatch(
       new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`),
     );
+  });
+
+  describe('instrumented Postgres query', () => {
+    const pgQueryUnder = (parentName: string): OtlpSpan | undefined => {
+      const spans = exported();
+      const parent = spans.find((s) => s.name === parentName);
+      return spans.find(
+        (s) => s.name.startsWith('pg.query') && parent && s.parentSpanId === parent.spanId,
+      );
+    };
+
+    it('stamps the tenant and correlation id on a pg span started inside a tenant scope', () => {
+      const query = pgQueryUnder('tenant-query');
+      expect(query?.kind).toBe(3 /* CLIENT */);
+      expect(query && attribute(query, TENANT_SPAN_ATTRIBUTES.tenantId)).toBe(pgTenantId);
+      expect(query && attribute(query, TENANT_SPAN_ATTRIBUTES.correlationId)).toBe('corr-pg');
+    });
+
+    it('leaves tenant.id off a pg span started outside any scope', () => {
+      const query = pgQueryUnder('unscoped-query');
+      expect(query).toBeDefined();
+      expect(query && attribute(query, TENANT_SPAN_ATTRIBUTES.tenantId)).toBeUndefined();
+      expect(query && attribute(query, TENANT_SPAN_ATTRIBUTES.correlationId)).toBeUndefined();
+    });
   });
 });
