@@ -1,10 +1,37 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { serviceFoundation, type ServiceConfig } from '@tenantbus/tenant-context';
+import { serviceFoundation, TenantOrmModule } from '@tenantbus/tenant-context';
+import type { TenantServiceConfig } from './config/tenant-service.config';
+import { ormOptions } from './database/mikro-orm.options';
+import { DirectoryModule } from './directory/directory.module';
+import { MeModule } from './me/me.module';
+import { OutboxModule } from './outbox/outbox.module';
+import { PlansModule } from './plans/plans.module';
+import { TenantsModule } from './tenants/tenants.module';
 
-/** tenant-service: the tenant registry, its admin API and lifecycle events. Features are added as their issues land. */
+/** tenant-service: the tenant registry, its admin API and lifecycle events through an outbox. */
 @Module({})
 export class AppModule {
-  static forRoot(config: ServiceConfig): DynamicModule {
-    return { module: AppModule, imports: [...serviceFoundation(config, { database: false })] };
+  static forRoot(config: TenantServiceConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ...serviceFoundation(config, { database: true }),
+        MikroOrmModule.forRoot({
+          ...ormOptions(config.DATABASE_URL, config.DB_SYSTEM_ROLE),
+          registerRequestContext: false,
+        }),
+        TenantOrmModule.forRoot(),
+        OutboxModule.forRoot({
+          enabled: config.OUTBOX_RELAY_ENABLED,
+          pollMs: config.OUTBOX_POLL_MS,
+          batchSize: config.OUTBOX_BATCH_SIZE,
+        }),
+        TenantsModule,
+        PlansModule,
+        DirectoryModule,
+        MeModule,
+      ],
+    };
   }
 }

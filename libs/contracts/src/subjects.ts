@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { DirectoryLookupSchema } from './tenant-directory';
 import { TenantLifecycleEventSchema } from './lifecycle';
 
@@ -22,6 +22,11 @@ export function defineSubject<TSchema extends z.ZodType>(
   return definition;
 }
 
+export const ResolveTenantRequestSchema = z.object({
+  externalRef: z.string().min(1).max(200),
+  name: z.string().min(1).max(200).optional(),
+});
+
 export const Subjects = {
   tenantLifecycle: (type: string) =>
     defineSubject({ name: type, scope: 'system', schema: TenantLifecycleEventSchema }),
@@ -29,6 +34,12 @@ export const Subjects = {
     name: 'directory.lookup',
     scope: 'system',
     schema: DirectoryLookupSchema,
+  }),
+  /** Get-or-create a tenant by external reference (automatic provisioning by services). */
+  tenantResolve: defineSubject({
+    name: 'registry.resolve',
+    scope: 'system',
+    schema: ResolveTenantRequestSchema,
   }),
 } as const;
 

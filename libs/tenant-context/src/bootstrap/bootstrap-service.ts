@@ -65,7 +65,7 @@ export async function bootstrapService(
  */
 export function runService<C extends BootConfig & Record<string, unknown>>(
   loadServiceConfig: () => C,
-  createModule: (config: C) => DynamicModule,
+  createModule: (config: C) => DynamicModule | Promise<DynamicModule>,
 ): void {
   let config: C;
   try {
@@ -74,10 +74,12 @@ export function runService<C extends BootConfig & Record<string, unknown>>(
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
-  bootstrapService(createModule(config), config).catch((error: unknown) => {
-    process.stderr.write(
-      `${config.SERVICE_NAME} failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
-    );
-    process.exit(1);
-  });
+  Promise.resolve(createModule(config))
+    .then((appModule) => bootstrapService(appModule, config))
+    .catch((error: unknown) => {
+      process.stderr.write(
+        `${config.SERVICE_NAME} failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
+      );
+      process.exit(1);
+    });
 }

@@ -17,6 +17,8 @@ export interface ScopeHook {
 export interface ScopeOptions {
   correlationId?: string;
   actor?: Actor;
+  /** `debug` for periodic system loops (relays, schedulers) that would otherwise flood the log. */
+  auditLevel?: 'log' | 'debug';
 }
 
 const logger = new Logger('TenantContext');
@@ -116,7 +118,7 @@ export class TenantContext extends TenantContextReader {
     if (!reason.trim()) throw new Error('asSystem needs a reason: it is written to the audit log');
     const scope = this.inherited(options);
     const actor = scope.actor ?? { kind: 'system', id: 'system' };
-    logger.log({
+    logger[options.auditLevel ?? 'log']({
       msg: 'entering system scope',
       event: 'tenant.system_scope',
       reason,

@@ -89,7 +89,14 @@ export class TenantContextModule {
       },
       {
         provide: NATS_CONNECTION,
-        useFactory: () => connect({ servers: options.natsUrl, name: options.serviceName }),
+        // Never give up reconnecting: a service outlives NATS restarts; the outbox keeps what it could not send.
+        useFactory: () =>
+          connect({
+            servers: options.natsUrl,
+            name: options.serviceName,
+            maxReconnectAttempts: -1,
+            reconnectTimeWait: 500,
+          }),
       },
       NatsConnectionCloser,
       { provide: BusNaming, useValue: new BusNaming(options.busPrefix) },

@@ -1,0 +1,35 @@
+import { Migrator } from '@mikro-orm/migrations';
+import type { Options } from '@mikro-orm/core';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { withTenancy } from '@tenantbus/tenant-context';
+import { ApiKey } from '../api-keys/api-key.entity';
+import { AuditEvent } from '../audit/audit-event.entity';
+import { Domain } from '../domains/domain.entity';
+import { Invitation } from '../members/invitation.entity';
+import { Member } from '../members/member.entity';
+import { OutboxEvent } from '../outbox/outbox-event.entity';
+import { Plan } from '../plans/plan.entity';
+import { Tenant } from '../tenants/tenant.entity';
+import { Migration20261125000000Registry } from './migrations/Migration20261125000000Registry';
+
+export const ENTITIES = [Plan, Tenant, Domain, ApiKey, Member, Invitation, AuditEvent, OutboxEvent];
+
+/** One ORM configuration for the service (app role) and the migration job (owner). */
+export function ormOptions(clientUrl: string, systemRole: string): Options<PostgreSqlDriver> {
+  return withTenancy(
+    {
+      driver: PostgreSqlDriver,
+      clientUrl,
+      entities: ENTITIES,
+      extensions: [Migrator],
+      migrations: {
+        tableName: 'mikro_orm_migrations',
+        transactional: true,
+        migrationsList: [
+          { name: 'Migration20261125000000Registry', class: Migration20261125000000Registry },
+        ],
+      },
+    },
+    { systemRole },
+  );
+}

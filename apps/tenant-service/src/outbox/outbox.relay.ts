@@ -1,0 +1,146 @@
+import { MikroORM } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { BusNaming } from '@tenantbus/contracts';
+import { NATS_CONNECTION, TenantContext } from '@tenantbus/tenant-context';
+import { headers as natsHeaders, JSONCodec, type NatsConnection } from 'nats';
+import { OutboxEvent } from './outbox-event.entity';
+import { ensureTenantEventsStream } from './tenant-events.stream';
+
+export const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
+
+export interface OutboxRelayOptions {
+  readonly enabled: boolean;
+  readonly pollMs: number;
+  readonly batchSize: number;
+}
+
+/** Any constant both relay instances agree on; the advisory lock makes one of them the publisher. */
+const RELAY_LOCK_KEY = 7_302_114_001;
+const codec = JSONCodec<unknown>();
+
+/**
+ * Publishes committed outbox rows to JetStream in id order, waits for each ack, then marks them
+ * published in the same transaction. Only one relay publishes at a time (transaction-scoped
+ * advisory lock), so order holds with several replicas. NATS down → the rows stay and are retried
+ * with backoff; a crash after publish but before commit → republished with the same
+ * `Nats-Msg-Id`, which JetStream drops as a duplicate.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private failures = 0;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly context: TenantContext,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly naming: BusNaming,
+    @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: OutboxRelayOptions,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await ensureTenantEventsStream(this.nc, this.naming);
+    if (this.options.enabled) this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Finishes the batch in flight (so nothing is half-marked), then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Publishes what is pending now; returns how many rows were published. */
+  async drainOnce(): Promise<number> {
+    return this.context.asSystem(
+      'outbox relay',
+      async () => {
+        const em = this.orm.em as EntityManager;
+        const [{ locked }] = await em.execute<{ locked: boolean }[]>(
+          'select pg_try_advisory_xact_lock(?) as locked',
+          [RELAY_LOCK_KEY],
+        );
+        if (!locked) return 0;
+        const rows = await em.find(
+          OutboxEvent,
+          { publishedAt: null },
+          { orderBy: { id: 'asc' }, limit: this.options.batchSize },
+        );
+        let published = 0;
+        for (const row of rows) {
+          try {
+            await this.publish(row);
+          } catch (error) {
+            row.attempts += 1;
+            this.failures += 1;
+            this.logger.warn({
+              msg: 'outbox publish failed; will retry',
+              eventId: row.eventId,
+              error: String(error),
+            });
+            break;
+          }
+          row.publishedAt = new Date();
+          published += 1;
+          this.failures = 0;
+        }
+        return published;
+      },
+      { auditLevel: 'debug' },
+    );
+  }
+
+  private async publish(row: OutboxEvent): Promise<void> {
+    const headers = natsHeaders();
+    for (const [key, value] of Object.entries(row.headers)) headers.set(key, value);
+    await this.nc.jetstream().publish(row.subject, codec.encode(row.payload), {
+      msgID: row.eventId,
+      headers,
+      timeout: 2_000,
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.drainOnce();
+      } catch (error) {
+        this.failures += 1;
+        this.logger.error({ msg: 'outbox relay round failed', error: String(error) });
+      }
+      if (published < this.options.batchSize || this.failures > 0) await this.pause();
+    }
+  }
+
+  private pause(): Promise<void> {
+    const backoff = Math.min(5_000, this.options.pollMs * 2 ** Math.min(this.failures, 5));
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, backoff);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import type {
+  TenantLifecycleEvent,
+  TenantLifecycleType,
+  TenantSnapshot,
+} from '@tenantbus/contracts';
+import { randomUUID } from 'node:crypto';
+import { ApiKey } from '../api-keys/api-key.entity';
+import { Domain } from '../domains/domain.entity';
+import { OutboxService } from '../outbox/outbox.service';
+import { Plan } from '../plans/plan.entity';
+import type { Tenant } from './tenant.entity';
+import { tenantSnapshot } from './tenant-snapshot';
+
+export const EVENT_SOURCE = 'tenantbus/tenant-service';
+
+/**
+ * Records a lifecycle event for a tenant in the current transaction. Flushes first, so the
+ * snapshot carries the version the database just assigned.
+ */
+@Injectable()
+export class TenantEventsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  async snapshot(tenant: Tenant): Promise<TenantSnapshot> {
+    const [plan, domains, apiKeys] = await Promise.all([
+      this.em.findOneOrFail(Plan, { code: tenant.plan.code }),
+      this.em.find(Domain, { tenant: tenant.id }, { orderBy: { hostname: 'asc' } }),
+      this.em.find(ApiKey, { tenant: tenant.id }, { orderBy: { createdAt: 'asc' } }),
+    ]);
+    return tenantSnapshot(tenant, plan, domains, apiKeys);
+  }
+
+  async emit(tenant: Tenant, type: TenantLifecycleType): Promise<void> {
+    await this.em.flush();
+    const event: TenantLifecycleEvent = {
+      specversion: '1.0',
+      id: randomUUID(),
+      type,
+      source: EVENT_SOURCE,
+      time: new Date().toISOString(),
+      tenantId: tenant.id,
+      dataVersion: 1,
+      data: await this.snapshot(tenant),
+    };
+    this.outbox.append({ id: event.id, type, tenantId: tenant.id, payload: event });
+  }
+}

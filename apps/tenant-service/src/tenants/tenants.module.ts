@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { TenantEventsService } from './tenant-events.service';
+import { TenantsController } from './tenants.controller';
+import { TenantsService } from './tenants.service';
+
+@Module({
+  imports: [AuditModule],
+  controllers: [TenantsController],
+  providers: [TenantsService, TenantEventsService],
+  exports: [TenantsService, TenantEventsService],
+})
+export class TenantsModule {}

@@ -1,0 +1,86 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import {
+  createTestBus,
+  createTestDatabase,
+  httpRequest,
+  TEST_NATS_URL,
+  type HttpResult,
+  type TestBus,
+  type TestDatabase,
+} from '@tenantbus/testing';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AppModule } from '../src/app.module';
+import {
+  TenantServiceConfigSchema,
+  type TenantServiceConfig,
+} from '../src/config/tenant-service.config';
+import { migrate } from '../src/database/migrate';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface TenantServiceHarness {
+  readonly app: INestApplication;
+  readonly db: TestDatabase;
+  readonly bus: TestBus;
+  readonly config: TenantServiceConfig;
+  /** Admin call (Bearer admin token) unless `headers` says otherwise. */
+  call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options?: { body?: unknown; headers?: Record<string, string>; anonymous?: boolean },
+  ): Promise<HttpResult<T>>;
+  close(): Promise<void>;
+}
+
+/**
+ * The tenant-service in-process on a fresh database (migrated as owner, served as the app role)
+ * and a fresh bus prefix. `env` overrides configuration (e.g. `OUTBOX_RELAY_ENABLED`, `NATS_URL`).
+ */
+export async function startTenantService(
+  env: Record<string, string> = {},
+): Promise<TenantServiceHarness> {
+  const db = await createTestDatabase('tb_tenants');
+  const bus = await createTestBus('tb_tenants');
+  await migrate(db.ownerUrl, { appRole: db.appRole, systemRole: db.systemRole });
+  const config = TenantServiceConfigSchema.parse({
+    DATABASE_URL: db.appUrl,
+    DB_APP_ROLE: db.appRole,
+    DB_SYSTEM_ROLE: db.systemRole,
+    NATS_URL: TEST_NATS_URL,
+    BUS_PREFIX: bus.prefix,
+    ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`,
+    BASE_DOMAIN: 'tenantbus.test',
+    LOG_LEVEL: 'silent',
+    OUTBOX_POLL_MS: '50',
+    ...env,
+  });
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config)],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
+  return {
+    app,
+    db,
+    bus,
+    config,
+    call: (method, path, options = {}) =>
+      httpRequest(port, path, {
+        method,
+        body: options.body,
+        headers: {
+          host: 'tenantbus.test',
+          ...(options.anonymous ? {} : { authorization: `Bearer ${ADMIN_TOKEN}` }),
+          ...options.headers,
+        },
+      }),
+    async close() {
+      await app.close();
+      await bus.close();
+      await db.drop();
+    },
+  };
+}
