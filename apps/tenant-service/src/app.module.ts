@@ -3,8 +3,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { serviceFoundation, TenantOrmModule } from '@tenantbus/tenant-context';
 import type { TenantServiceConfig } from './config/tenant-service.config';
 import { ormOptions } from './database/mikro-orm.options';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuditModule } from './audit/audit.module';
 import { DirectoryModule } from './directory/directory.module';
+import { DomainsModule } from './domains/domains.module';
 import { MeModule } from './me/me.module';
+import { MembersModule } from './members/members.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { PlansModule } from './plans/plans.module';
 import { TenantsModule } from './tenants/tenants.module';
@@ -29,6 +33,10 @@ export class AppModule {
         }),
         TenantsModule,
         PlansModule,
+        DomainsModule,
+        ApiKeysModule,
+        MembersModule,
+        AuditModule,
         DirectoryModule,
         MeModule,
       ],

@@ -7,3 +7,4 @@ export * from './directory-stub';
 export * from './http-client';
 export * from './read-stream';
 export * from './service-process';
+export * from './tcp-proxy';

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** Filled in by the members feature (controllers, services). */
+@Module({})
+export class MembersModule {}
