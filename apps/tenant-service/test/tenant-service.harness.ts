@@ -52,14 +52,16 @@ export async function startTenantService(
     BUS_PREFIX: bus.prefix,
     ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`,
     BASE_DOMAIN: 'tenantbus.test',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     OUTBOX_POLL_MS: '50',
     ...env,
   });
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot(config)],
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication({
+    logger: process.env.TEST_LOG_LEVEL ? undefined : false,
+  });
   await app.listen(0, '127.0.0.1');
   const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
   return {

@@ -62,9 +62,9 @@ export class Tenant {
   @Property({ type: 'integer', version: true })
   version: number = 1;
 
-  @OneToMany(() => Domain, (domain) => domain.tenant)
+  @OneToMany(() => Domain, (domain) => domain.tenant, { orphanRemoval: true })
   domains = new Collection<Domain>(this);
 
-  @OneToMany(() => ApiKey, (key) => key.tenant)
+  @OneToMany(() => ApiKey, (key) => key.tenant, { orphanRemoval: true })
   apiKeys = new Collection<ApiKey>(this);
 }

@@ -3,7 +3,6 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { isTenantId, type TenantStatus } from '@tenantbus/contracts';
 import { createHash, randomUUID } from 'node:crypto';
-import { ApiKey } from '../api-keys/api-key.entity';
 import { AuditService } from '../audit/audit.service';
 import { afterCursor, decodeCursor, toPage, type Page } from '../common/pagination';
 import {
@@ -148,9 +147,12 @@ export class TenantsService {
     if (tenant.purgedAt)
       throw new ConflictError('TENANT_ALREADY_PURGED', 'The tenant was already purged');
     const before = toTenantView(tenant);
-    for (const entity of [Domain, ApiKey, Member, Invitation] as const)
+    for (const entity of [Member, Invitation] as const) {
       await this.em.nativeDelete(entity, { tenant: tenant.id });
+    }
+    await tenant.apiKeys.init();
     tenant.domains.removeAll();
+    tenant.apiKeys.removeAll();
     tenant.purgedAt = new Date();
     tenant.settings = {};
     await this.events.emit(tenant, 'tenant.purged');
