@@ -2,13 +2,16 @@ import { runService } from '@tenantbus/tenant-context';
 import { AppModule } from './app.module';
 import { loadTenantServiceConfig } from './config/tenant-service.config';
 import { migrate } from './database/migrate';
+import { TENANT_SERVICE_OPENAPI } from './openapi.info';
 
-runService(loadTenantServiceConfig, async (config) => {
-  if (config.DATABASE_OWNER_URL) {
-    await migrate(config.DATABASE_OWNER_URL, {
-      appRole: config.DB_APP_ROLE,
-      systemRole: config.DB_SYSTEM_ROLE,
-    });
-  }
-  return AppModule.forRoot(config);
-});
+runService(
+  loadTenantServiceConfig,
+  async (config) => {
+    if (config.DATABASE_OWNER_URL) {
+      const roles = { appRole: config.DB_APP_ROLE, systemRole: config.DB_SYSTEM_ROLE };
+      await migrate(config.DATABASE_OWNER_URL, roles);
+    }
+    return AppModule.forRoot(config);
+  },
+  { openApi: TENANT_SERVICE_OPENAPI },
+);

@@ -34,3 +34,4 @@ export * from './bootstrap/bootstrap-service';
 export * from './health/health.options';
 export * from './bootstrap/service-foundation';
 export * from './http/validation.pipe';
+export * from './bootstrap/openapi';

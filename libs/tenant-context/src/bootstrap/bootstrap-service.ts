@@ -11,6 +11,8 @@ import { Logger } from 'nestjs-pino';
 import { describeConfig, type ServiceConfig } from '../config/service-config';
 import { connectTenantMicroservice } from '../nats/microservice';
 import { startTracing, type TracingHandle } from '../observability/tracing';
+import { buildOpenApiDocument, serveOpenApi, type OpenApiInfo } from './openapi';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 
 /** Flushes buffered spans after Nest has closed everything else. */
 class TracingShutdown implements OnApplicationShutdown {
@@ -30,9 +32,17 @@ type BootConfig = Pick<
  * The one way a tenantbus service starts: tracing first, JSON logs, the NATS transport attached
  * with the app's guards/interceptors, graceful shutdown on SIGTERM/SIGINT.
  */
+export interface BootOptions {
+  /** Served at `/docs`; the same document is committed next to the service. */
+  readonly openApi?: OpenApiInfo;
+  /** Largest JSON body accepted; larger requests get 413. */
+  readonly bodyLimit?: string;
+}
+
 export async function bootstrapService(
   appModule: Type | DynamicModule,
   config: BootConfig & Record<string, unknown>,
+  options: BootOptions = {},
 ): Promise<INestApplication> {
   const tracing = startTracing({
     serviceName: config.SERVICE_NAME,
@@ -43,8 +53,10 @@ export async function bootstrapService(
     providers: [{ provide: TracingShutdown, useValue: new TracingShutdown(tracing) }],
   })
   class ServiceRoot {}
-  const app = await NestFactory.create(ServiceRoot, { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(ServiceRoot, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: options.bodyLimit ?? '100kb' });
+  if (options.openApi) serveOpenApi(app, buildOpenApiDocument(app, options.openApi));
   app.enableShutdownHooks();
   connectTenantMicroservice(app, config.NATS_URL, config.SERVICE_NAME);
   await app.startAllMicroservices();
@@ -66,6 +78,7 @@ export async function bootstrapService(
 export function runService<C extends BootConfig & Record<string, unknown>>(
   loadServiceConfig: () => C,
   createModule: (config: C) => DynamicModule | Promise<DynamicModule>,
+  options: BootOptions = {},
 ): void {
   let config: C;
   try {
@@ -75,7 +88,7 @@ export function runService<C extends BootConfig & Record<string, unknown>>(
     process.exit(1);
   }
   Promise.resolve(createModule(config))
-    .then((appModule) => bootstrapService(appModule, config))
+    .then((appModule) => bootstrapService(appModule, config, options))
     .catch((error: unknown) => {
       process.stderr.write(
         `${config.SERVICE_NAME} failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
