@@ -27,6 +27,7 @@ export default defineConfig(
         console: 'readonly',
         setTimeout: 'readonly',
         clearTimeout: 'readonly',
+        URL: 'readonly',
       },
     },
   },

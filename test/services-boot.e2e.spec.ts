@@ -1,4 +1,11 @@
-import { startServiceProcess, uniqueName, waitFor, type ServiceProcess } from '@tenantbus/testing';
+import {
+  createTestDatabase,
+  startServiceProcess,
+  uniqueName,
+  waitFor,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@tenantbus/testing';
 
 const SERVICES = ['tenant-service', 'sync-service', 'usage-service'] as const;
 
@@ -6,15 +13,24 @@ const SERVICES = ['tenant-service', 'sync-service', 'usage-service'] as const;
 describe('the services boot, answer health and stop cleanly', () => {
   const prefix = uniqueName('tb_e2e');
   const running: ServiceProcess[] = [];
+  let db: TestDatabase;
 
   beforeAll(async () => {
-    for (const service of SERVICES) {
-      running.push(await startServiceProcess(service, { BUS_PREFIX: prefix, LOG_LEVEL: 'info' }));
-    }
+    db = await createTestDatabase('tb_e2e');
+    const env = {
+      BUS_PREFIX: prefix,
+      LOG_LEVEL: 'info',
+      DATABASE_URL: db.appUrl,
+      DATABASE_OWNER_URL: db.ownerUrl,
+      DB_APP_ROLE: db.appRole,
+      DB_SYSTEM_ROLE: db.systemRole,
+    };
+    for (const service of SERVICES) running.push(await startServiceProcess(service, env));
   });
 
   afterAll(async () => {
     await Promise.all(running.map((service) => service.stop()));
+    await db?.drop();
   });
 
   it.each(SERVICES)('%s is ready with NATS up', async (name) => {
@@ -22,6 +38,24 @@ describe('the services boot, answer health and stop cleanly', () => {
     const res = await fetch(`${service.url}/health/ready`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', info: { nats: { status: 'up' } } });
+  });
+
+  it('tenant-service migrated its database, checks it for readiness and serves its API docs', async () => {
+    const ready = await (await fetch(`${running[0].url}/health/ready`)).json();
+    expect(ready).toMatchObject({ info: { database: { status: 'up' } } });
+    const docs = await fetch(`${running[0].url}/docs-json`);
+    expect(docs.status).toBe(200);
+    expect(await docs.json()).toMatchObject({ info: { title: 'tenantbus tenant-service' } });
+  });
+
+  it('refuses a JSON body over the size limit with 413', async () => {
+    const res = await fetch(`${running[0].url}/api/v1/tenants`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x'.repeat(200_000) }),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: 'HTTP_413' });
   });
 
   it('answers errors as JSON with a code and echoes the correlation id', async () => {

@@ -72,7 +72,26 @@ export function toErrorBody(
       },
     };
   }
+  const clientError = asExposedClientError(error);
+  if (clientError) {
+    return {
+      status: clientError.status,
+      body: { code: `HTTP_${clientError.status}`, message: clientError.message, correlationId },
+    };
+  }
   return { status: 500, body: { code: 'INTERNAL', message: 'Internal error', correlationId } };
+}
+
+/** Errors from Express middleware (body-parser: too large, bad JSON) that mark themselves safe to show. */
+function asExposedClientError(error: unknown): { status: number; message: string } | undefined {
+  const candidate = error as { expose?: unknown; status?: unknown; message?: unknown } | null;
+  if (!candidate || candidate.expose !== true || typeof candidate.status !== 'number')
+    return undefined;
+  if (candidate.status < 400 || candidate.status > 499) return undefined;
+  return {
+    status: candidate.status,
+    message: typeof candidate.message === 'string' ? candidate.message : 'Bad request',
+  };
 }
 
 function describe(error: unknown): string {
