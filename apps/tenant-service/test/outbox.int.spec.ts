@@ -2,6 +2,8 @@ import { TenantLifecycleEventSchema, type TenantLifecycleEvent } from '@tenantbu
 import { readStream, startTcpProxy, waitFor, type TcpProxy } from '@tenantbus/testing';
 import { BusNaming } from '@tenantbus/contracts';
 import { JSONCodec } from 'nats';
+import { MikroORM } from '@mikro-orm/core';
+import { NATS_CONNECTION, TenantContext } from '@tenantbus/tenant-context';
 import { OutboxRelay } from '../src/outbox/outbox.relay';
 import { ensureTenantEventsStream } from '../src/outbox/tenant-events.stream';
 import { startTenantService, type TenantServiceHarness } from './tenant-service.harness';
@@ -104,6 +106,33 @@ describe('outbox: every committed change is published, once, in order (real Post
         (await jsm.streams.info(new BusNaming(svc.bus.prefix).stream('tenant_events'))).state
           .messages,
       ).toBe(5);
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('two relay instances never publish the same rows concurrently, and keep the order', async () => {
+    const svc = await startTenantService({ OUTBOX_RELAY_ENABLED: 'false', OUTBOX_BATCH_SIZE: '7' });
+    try {
+      const ids = await createTenants(svc, 'pair', 30);
+      const first = svc.app.get(OutboxRelay);
+      const second = new OutboxRelay(
+        svc.app.get(MikroORM),
+        svc.app.get(TenantContext),
+        svc.app.get(NATS_CONNECTION),
+        new BusNaming(svc.bus.prefix),
+        { enabled: false, pollMs: 50, batchSize: 7 },
+      );
+      let total = 0;
+      for (let round = 0; round < 20 && total < 30; round += 1) {
+        const published = await Promise.all([first.drainOnce(), second.drainOnce()]);
+        // The advisory lock lets one of them in per round.
+        expect(published.filter((count) => count > 0).length).toBeLessThanOrEqual(1);
+        total += published[0] + published[1];
+      }
+      expect(total).toBe(30);
+      const events = await streamEvents(svc, 30);
+      expect(events.map((event) => event.tenantId)).toEqual(ids);
     } finally {
       await svc.close();
     }
