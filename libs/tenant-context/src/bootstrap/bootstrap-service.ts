@@ -53,7 +53,10 @@ export async function bootstrapService(
     providers: [{ provide: TracingShutdown, useValue: new TracingShutdown(tracing) }],
   })
   class ServiceRoot {}
-  const app = await NestFactory.create<NestExpressApplication>(ServiceRoot, { bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(ServiceRoot, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: options.bodyLimit ?? '100kb' });
   if (options.openApi) serveOpenApi(app, buildOpenApiDocument(app, options.openApi));

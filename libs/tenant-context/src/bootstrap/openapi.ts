@@ -13,7 +13,11 @@ export function buildOpenApiDocument(app: INestApplication, info: OpenApiInfo): 
     .setTitle(info.title)
     .setDescription(info.description)
     .setVersion(info.version)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Admin token, or a tenant API key (tb_…)' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description: 'Admin token, or a tenant API key (tb_…)',
+    })
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'x-api-key')
     .build();
   return SwaggerModule.createDocument(app, config);
