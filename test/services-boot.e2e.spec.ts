@@ -48,6 +48,15 @@ describe('the services boot, answer health and stop cleanly', () => {
     expect(await docs.json()).toMatchObject({ info: { title: 'tenantbus tenant-service' } });
   });
 
+  it('exposes Prometheus metrics with request counts by route pattern', async () => {
+    await fetch(`${running[0].url}/api/v1/tenants/some-id`);
+    const text = await (await fetch(`${running[0].url}/metrics`)).text();
+    expect(text).toMatch(
+      /http_requests_total\{[^}]*route="\/api\/v1\/tenants\/:idOrSlug"[^}]*status="401"/,
+    );
+    expect(text).toContain('service="tenant-service"');
+  });
+
   it('refuses a JSON body over the size limit with 413', async () => {
     const res = await fetch(`${running[0].url}/api/v1/tenants`, {
       method: 'POST',

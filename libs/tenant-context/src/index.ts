@@ -35,3 +35,4 @@ export * from './health/health.options';
 export * from './bootstrap/service-foundation';
 export * from './http/validation.pipe';
 export * from './bootstrap/openapi';
+export * from './metrics';

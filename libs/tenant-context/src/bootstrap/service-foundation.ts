@@ -2,6 +2,7 @@ import type { DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { ServiceConfig } from '../config/service-config';
 import { HealthModule } from '../health/health.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { parseAdminTokens } from '../http/admin-authenticator';
 import { TenantContextModule } from '../module/tenant-context.module';
 import { loggerModuleParams } from '../observability/logging';
@@ -23,5 +24,6 @@ export function serviceFoundation(
       adminTokens: parseAdminTokens(config.ADMIN_TOKENS),
     }),
     HealthModule.forRoot({ database: options.database }),
+    MetricsModule.forRoot({ serviceName: config.SERVICE_NAME }),
   ];
 }

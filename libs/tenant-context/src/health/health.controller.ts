@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, MikroOrmHealthIndicator } from '@nestjs/terminus';
 import { PublicRoute } from '../http/scope.decorators';
@@ -5,6 +6,7 @@ import { HEALTH_OPTIONS, type HealthOptions } from './health.options';
 import { NatsHealthIndicator } from './nats.health';
 
 /** Liveness says the process runs; readiness that its dependencies answer. */
+@ApiExcludeController()
 @Controller('health')
 @PublicRoute()
 export class HealthController {

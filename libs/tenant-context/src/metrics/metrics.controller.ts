@@ -1,5 +1,6 @@
-import { Controller, Get, Header } from '@nestjs/common';
-import { Registry } from 'prom-client';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Controller, Get, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { PublicRoute } from '../http/scope.decorators';
 import { MetricsRegistry } from './metrics.registry';
 
@@ -9,15 +10,23 @@ export const METRICS_PATH = '/metrics';
  * The Prometheus scrape endpoint. Public because the scraper has no tenant; no series carries a
  * tenant label, so it reveals nothing per tenant (restrict it at the network edge all the same).
  */
+@ApiExcludeController()
 @Controller()
 @PublicRoute()
 export class MetricsController {
   constructor(private readonly metrics: MetricsRegistry) {}
 
+  /**
+   * Written straight to the response: `res.send` would rewrite the content type's parameters,
+   * and response-shaping interceptors must not touch the exposition.
+   */
   @Get(METRICS_PATH)
-  @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
-  @Header('Cache-Control', 'no-store')
-  scrape(): Promise<string> {
-    return this.metrics.exposition();
+  async scrape(@Res() response: Response): Promise<void> {
+    const body = await this.metrics.exposition();
+    response
+      .status(200)
+      .setHeader('Content-Type', this.metrics.contentType)
+      .setHeader('Cache-Control', 'no-store')
+      .end(body);
   }
 }
