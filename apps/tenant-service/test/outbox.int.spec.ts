@@ -3,7 +3,7 @@ import { readStream, startTcpProxy, waitFor, type TcpProxy } from '@tenantbus/te
 import { BusNaming } from '@tenantbus/contracts';
 import { JSONCodec } from 'nats';
 import { MikroORM } from '@mikro-orm/core';
-import { NATS_CONNECTION, TenantContext } from '@tenantbus/tenant-context';
+import { MetricsRegistry, NATS_CONNECTION, TenantContext } from '@tenantbus/tenant-context';
 import { OutboxRelay } from '../src/outbox/outbox.relay';
 import { ensureTenantEventsStream } from '../src/outbox/tenant-events.stream';
 import { startTenantService, type TenantServiceHarness } from './tenant-service.harness';
@@ -122,6 +122,7 @@ describe('outbox: every committed change is published, once, in order (real Post
         svc.app.get(NATS_CONNECTION),
         new BusNaming(svc.bus.prefix),
         { enabled: false, pollMs: 50, batchSize: 7 },
+        svc.app.get(MetricsRegistry),
       );
       let total = 0;
       for (let round = 0; round < 20 && total < 30; round += 1) {

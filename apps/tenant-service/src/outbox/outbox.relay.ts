@@ -8,7 +8,8 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { BusNaming } from '@tenantbus/contracts';
-import { NATS_CONNECTION, TenantContext } from '@tenantbus/tenant-context';
+import { MetricsRegistry, NATS_CONNECTION, TenantContext } from '@tenantbus/tenant-context';
+import type { Counter } from 'prom-client';
 import { headers as natsHeaders, JSONCodec, type NatsConnection } from 'nats';
 import { OutboxEvent } from './outbox-event.entity';
 import { ensureTenantEventsStream } from './tenant-events.stream';
@@ -39,6 +40,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private loop?: Promise<void>;
   private wake?: () => void;
   private failures = 0;
+  private readonly published: Counter;
+  private readonly publishFailures: Counter;
 
   constructor(
     private readonly orm: MikroORM,
@@ -46,7 +49,17 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly naming: BusNaming,
     @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: OutboxRelayOptions,
-  ) {}
+    metrics: MetricsRegistry,
+  ) {
+    this.published = metrics.counter(
+      'outbox_published_total',
+      'Outbox events published to JetStream',
+    );
+    this.publishFailures = metrics.counter(
+      'outbox_publish_failures_total',
+      'Outbox publish attempts that failed',
+    );
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await ensureTenantEventsStream(this.nc, this.naming);
@@ -93,6 +106,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           } catch (error) {
             row.attempts += 1;
             this.failures += 1;
+            this.publishFailures.inc();
             this.logger.warn({
               msg: 'outbox publish failed; will retry',
               eventId: row.eventId,
@@ -101,6 +115,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
             break;
           }
           row.publishedAt = new Date();
+          this.published.inc();
           published += 1;
           this.failures = 0;
         }
