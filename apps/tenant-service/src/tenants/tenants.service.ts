@@ -52,13 +52,7 @@ export class TenantsService {
     );
     await this.flushUnique();
     await this.events.emit(tenant, 'tenant.created');
-    this.audit.record({
-      tenantId: tenant.id,
-      action: 'tenant.created',
-      targetType: 'tenant',
-      targetId: tenant.id,
-      after: toTenantView(tenant),
-    });
+    this.audited(tenant, 'tenant.created');
     return toTenantView(await this.load(tenant.id));
   }
 
@@ -103,15 +97,7 @@ export class TenantsService {
       });
     if (dto.settings) tenant.settings = mergeSettings(tenant.settings, dto.settings);
     await this.events.emit(tenant, planChanged ? 'tenant.plan_changed' : 'tenant.updated');
-    this.audit.record({
-      tenantId: tenant.id,
-      action: 'tenant.updated',
-      targetType: 'tenant',
-      targetId: tenant.id,
-      before: before,
-      after: toTenantView(tenant),
-    });
-    return toTenantView(tenant);
+    return this.audited(tenant, 'tenant.updated', before);
   }
 
   async suspend(id: string, reason: string): Promise<TenantView> {
@@ -156,15 +142,7 @@ export class TenantsService {
     tenant.purgedAt = new Date();
     tenant.settings = {};
     await this.events.emit(tenant, 'tenant.purged');
-    this.audit.record({
-      tenantId: tenant.id,
-      action: 'tenant.purged',
-      targetType: 'tenant',
-      targetId: tenant.id,
-      before: before,
-      after: toTenantView(tenant),
-    });
-    return toTenantView(tenant);
+    return this.audited(tenant, 'tenant.purged', before);
   }
 
   /**
@@ -191,14 +169,22 @@ export class TenantsService {
     );
     if (inserted.affectedRows === 0) return { created: false, tenant: toTenantView(tenant) };
     await this.events.emit(tenant, 'tenant.created');
+    this.audited(tenant, 'tenant.created');
+    return { created: true, tenant: toTenantView(tenant) };
+  }
+
+  /** Writes the audit row for a change to `tenant` and returns its new view. */
+  private audited(tenant: Tenant, action: string, before?: TenantView): TenantView {
+    const after = toTenantView(tenant);
     this.audit.record({
       tenantId: tenant.id,
-      action: 'tenant.created',
+      action,
       targetType: 'tenant',
       targetId: tenant.id,
-      after: toTenantView(tenant),
+      before,
+      after,
     });
-    return { created: true, tenant: toTenantView(tenant) };
+    return after;
   }
 
   /** Loads by id or slug, with domains; 404 when absent. */
@@ -220,15 +206,7 @@ export class TenantsService {
     apply(tenant);
     tenant.status = status;
     await this.events.emit(tenant, event);
-    this.audit.record({
-      tenantId: tenant.id,
-      action: event,
-      targetType: 'tenant',
-      targetId: tenant.id,
-      before: before,
-      after: toTenantView(tenant),
-    });
-    return toTenantView(tenant);
+    return this.audited(tenant, event, before);
   }
 
   private async plan(code: string): Promise<Plan> {
