@@ -4,7 +4,7 @@ import { serviceFoundation, TenantOrmModule } from '@tenantbus/tenant-context';
 import type { TenantServiceConfig } from './config/tenant-service.config';
 import { ormOptions } from './database/mikro-orm.options';
 import { ApiKeysModule } from './api-keys/api-keys.module';
-import { AuditModule } from './audit/audit.module';
+import { AuditLogModule } from './audit/audit-log.module';
 import { DirectoryModule } from './directory/directory.module';
 import { DomainsModule } from './domains/domains.module';
 import { MeModule } from './me/me.module';
@@ -36,7 +36,7 @@ export class AppModule {
         DomainsModule,
         ApiKeysModule,
         MembersModule,
-        AuditModule,
+        AuditLogModule,
         DirectoryModule,
         MeModule,
       ],

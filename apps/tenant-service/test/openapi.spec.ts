@@ -14,9 +14,15 @@ const COMMITTED = join(__dirname, '..', 'openapi.json');
  */
 describe('tenant-service OpenAPI document', () => {
   it('is up to date', async () => {
-    const config = TenantServiceConfigSchema.parse({ DATABASE_URL: 'postgres://unused/unused', LOG_LEVEL: 'silent' });
+    const config = TenantServiceConfigSchema.parse({
+      DATABASE_URL: 'postgres://unused/unused',
+      LOG_LEVEL: 'silent',
+    });
     // Preview mode builds the module graph without instantiating providers: no DB, no NATS.
-    const app = await NestFactory.create(AppModule.forRoot(config), { preview: true, logger: false });
+    const app = await NestFactory.create(AppModule.forRoot(config), {
+      preview: true,
+      logger: false,
+    });
     const generated = `${JSON.stringify(buildOpenApiDocument(app, TENANT_SERVICE_OPENAPI), null, 2)}\n`;
     await app.close();
     if (process.env.UPDATE_OPENAPI === '1') writeFileSync(COMMITTED, generated);

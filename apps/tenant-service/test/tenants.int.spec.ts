@@ -254,6 +254,22 @@ describe('tenant-service: tenants REST (real Postgres + NATS)', () => {
     ]);
   });
 
+  it('refuses custom domains on the platform base domain (they would read as tenant slugs)', async () => {
+    const before = await counts();
+    for (const hostname of ['tenantbus.test', 'shop.tenantbus.test']) {
+      const res = await svc.call('POST', '/api/v1/tenants', {
+        body: { slug: slug('r'), name: 'R', domains: [hostname] },
+      });
+      expect([res.status, res.body.code]).toEqual([400, 'DOMAIN_RESERVED']);
+    }
+    const tenant = await create();
+    const added = await svc.call('POST', `/api/v1/tenants/${tenant.id}/domains`, {
+      body: { hostname: 'x.tenantbus.test' },
+    });
+    expect([added.status, added.body.code]).toEqual([400, 'DOMAIN_RESERVED']);
+    expect((await counts()).audit).toBe(before.audit + 1);
+  });
+
   it('404 for an unknown tenant with a clear error', async () => {
     const res = await svc.call('GET', `/api/v1/tenants/${randomUUID()}`);
     expect(res.status).toBe(404);

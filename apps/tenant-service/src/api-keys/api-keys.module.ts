@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { TenantsModule } from '../tenants/tenants.module';
+import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysService } from './api-keys.service';
 
-/** Filled in by the api-keys feature (controllers, services). */
-@Module({})
+@Module({
+  imports: [AuditModule, TenantsModule],
+  controllers: [ApiKeysController],
+  providers: [ApiKeysService],
+})
 export class ApiKeysModule {}

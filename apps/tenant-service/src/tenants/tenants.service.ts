@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { isTenantId, type TenantStatus } from '@tenantbus/contracts';
 import { createHash, randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
+import { CustomDomainPolicy } from '../common/custom-domain';
 import { afterCursor, decodeCursor, toPage, type Page } from '../common/pagination';
 import {
   ConflictError,
@@ -35,6 +36,7 @@ export class TenantsService {
     private readonly em: EntityManager,
     private readonly audit: AuditService,
     private readonly events: TenantEventsService,
+    private readonly policy: CustomDomainPolicy,
   ) {}
 
   async create(dto: CreateTenantDto): Promise<TenantView> {
@@ -225,6 +227,7 @@ export class TenantsService {
       );
     }
     const hostnames = (dto.domains ?? []).map((hostname) => hostname.toLowerCase());
+    hostnames.forEach((hostname) => this.policy.assertAllowed(hostname));
     if (new Set(hostnames).size !== hostnames.length)
       throw new InvalidRequestError('DOMAIN_DUPLICATED', 'A domain is listed twice');
     if (hostnames.length && (await this.em.count(Domain, { hostname: { $in: hostnames } }))) {

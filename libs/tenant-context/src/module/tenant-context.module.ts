@@ -170,6 +170,7 @@ export class TenantContextModule {
       ],
       providers,
       exports: [
+        TENANT_CONTEXT_OPTIONS,
         TenantContext,
         NATS_CONNECTION,
         BusNaming,

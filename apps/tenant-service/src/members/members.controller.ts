@@ -1,0 +1,48 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { SystemScoped } from '@tenantbus/tenant-context';
+import { AddMemberDto, MemberView, UpdateMemberDto } from './dto/member.dto';
+import { MembersService } from './members.service';
+
+@ApiTags('members')
+@ApiBearerAuth()
+@SystemScoped('admin api: tenant members')
+@Controller('api/v1/tenants/:id/members')
+export class MembersController {
+  constructor(private readonly members: MembersService) {}
+
+  @Get()
+  @ApiOkResponse({ type: [MemberView] })
+  list(@Param('id') id: string): Promise<MemberView[]> {
+    return this.members.list(id);
+  }
+
+  @Post()
+  @ApiCreatedResponse({ type: MemberView })
+  add(@Param('id') id: string, @Body() dto: AddMemberDto): Promise<MemberView> {
+    return this.members.add(id, dto);
+  }
+
+  @Patch(':memberId')
+  @ApiOkResponse({ type: MemberView })
+  update(
+    @Param('id') id: string,
+    @Param('memberId') memberId: string,
+    @Body() dto: UpdateMemberDto,
+  ): Promise<MemberView> {
+    return this.members.updateRole(id, memberId, dto);
+  }
+
+  @Delete(':memberId')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  remove(@Param('id') id: string, @Param('memberId') memberId: string): Promise<void> {
+    return this.members.remove(id, memberId);
+  }
+}
