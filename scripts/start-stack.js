@@ -57,10 +57,12 @@ function stop(exitCode) {
   const alive = children.filter((child) => child.exitCode === null && child.signalCode === null);
   for (const child of alive) child.kill('SIGTERM');
   const force = setTimeout(() => alive.forEach((child) => child.kill('SIGKILL')), 10_000);
-  Promise.all(alive.map((child) => new Promise((resolve) => child.once('exit', resolve)))).then(() => {
-    clearTimeout(force);
-    process.exit(exitCode);
-  });
+  Promise.all(alive.map((child) => new Promise((resolve) => child.once('exit', resolve)))).then(
+    () => {
+      clearTimeout(force);
+      process.exit(exitCode);
+    },
+  );
 }
 
 async function main() {
