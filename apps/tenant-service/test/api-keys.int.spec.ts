@@ -15,19 +15,10 @@ interface CreatedKey {
 
 describe('tenant-service: tenant API keys (real Postgres + NATS)', () => {
   let svc: TenantServiceHarness;
-  const unique = () => randomUUID().slice(0, 8);
 
-  const createTenant = async () => {
-    const res = await svc.call<Body>('POST', '/api/v1/tenants', {
-      body: { slug: `key-${unique()}`, name: 'Keys' },
-    });
-    expect(res.status).toBe(201);
-    return res.body as Body & { id: string; slug: string };
-  };
-  const count = async (sql: string, params: unknown[] = []) =>
-    (await svc.db.query<{ n: number }>(sql, params))[0].n;
-  const version = async (tenantId: string) =>
-    (await svc.call<{ version: number }>('GET', `/api/v1/tenants/${tenantId}`)).body.version;
+  const createTenant = () => svc.createTenant();
+  const count = (sql: string, params: unknown[] = []) => svc.count(sql, params);
+  const version = (tenantId: string) => svc.version(tenantId);
   /** What a refused call must leave untouched. */
   const state = async (tenantId: string) => ({
     audit: await count('select count(*)::int as n from audit_event where tenant_id = $1', [

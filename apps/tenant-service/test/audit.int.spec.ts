@@ -22,13 +22,7 @@ describe('tenant-service: tenant audit trail (real Postgres + NATS)', () => {
   let svc: TenantServiceHarness;
   const unique = () => randomUUID().slice(0, 8);
 
-  const createTenant = async () => {
-    const res = await svc.call<Body>('POST', '/api/v1/tenants', {
-      body: { slug: `aud-${unique()}`, name: 'Audit' },
-    });
-    expect(res.status).toBe(201);
-    return res.body as Body & { id: string; slug: string };
-  };
+  const createTenant = () => svc.createTenant();
   const auditCount = async (tenantId: string) =>
     (
       await svc.db.query<{ n: number }>(

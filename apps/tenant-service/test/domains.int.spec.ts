@@ -13,15 +13,8 @@ describe('tenant-service: tenant domains (real Postgres + NATS)', () => {
   const unique = () => randomUUID().slice(0, 8);
   const host = (label: string) => `${label}-${unique()}.example`;
 
-  const createTenant = async (body: Body = {}) => {
-    const res = await svc.call<Body>('POST', '/api/v1/tenants', {
-      body: { slug: `dom-${unique()}`, name: 'Domains', ...body },
-    });
-    expect(res.status).toBe(201);
-    return res.body as Body & { id: string; slug: string };
-  };
-  const count = async (sql: string, params: unknown[] = []) =>
-    (await svc.db.query<{ n: number }>(sql, params))[0].n;
+  const createTenant = (body: Body = {}) => svc.createTenant(body);
+  const count = (sql: string, params: unknown[] = []) => svc.count(sql, params);
   /** What a refused call must leave untouched. */
   const state = async (tenantId: string) => ({
     audit: await count('select count(*)::int as n from audit_event where tenant_id = $1', [
@@ -31,8 +24,7 @@ describe('tenant-service: tenant domains (real Postgres + NATS)', () => {
     domains: await count('select count(*)::int as n from domain'),
     version: await version(tenantId),
   });
-  const version = async (tenantId: string) =>
-    (await svc.call<{ version: number }>('GET', `/api/v1/tenants/${tenantId}`)).body.version;
+  const version = (tenantId: string) => svc.version(tenantId);
   const domains = async (tenantId: string) =>
     (await svc.call<DomainBody[]>('GET', `/api/v1/tenants/${tenantId}/domains`)).body;
   const add = (tenantId: string, body: Body) =>

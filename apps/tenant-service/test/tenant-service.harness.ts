@@ -11,6 +11,7 @@ import {
 } from '@tenantbus/testing';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { AppModule } from '../src/app.module';
 import {
   TenantServiceConfigSchema,
@@ -31,8 +32,16 @@ export interface TenantServiceHarness {
     path: string,
     options?: { body?: unknown; headers?: Record<string, string>; anonymous?: boolean },
   ): Promise<HttpResult<T>>;
+  /** Creates a tenant with a fresh slug (overridable) through the admin API; fails the test otherwise. */
+  createTenant(body?: Record<string, unknown>): Promise<CreatedTenant>;
+  /** `select count(*)::int as n …` as the owner. */
+  count(sql: string, params?: unknown[]): Promise<number>;
+  /** The tenant's current version, read through the API. */
+  version(tenantId: string): Promise<number>;
   close(): Promise<void>;
 }
+
+export type CreatedTenant = Record<string, unknown> & { id: string; slug: string; version: number };
 
 /**
  * The tenant-service in-process on a fresh database (migrated as owner, served as the app role)
@@ -43,7 +52,11 @@ export async function startTenantService(
 ): Promise<TenantServiceHarness> {
   const db = await createTestDatabase('tb_tenants');
   const bus = await createTestBus('tb_tenants');
-  await migrate(db.ownerUrl, { appRole: db.appRole, systemRole: db.systemRole });
+  await migrate(
+    db.ownerUrl,
+    { appRole: db.appRole, systemRole: db.systemRole },
+    { log: () => undefined },
+  );
   const config = TenantServiceConfigSchema.parse({
     DATABASE_URL: db.appUrl,
     DB_APP_ROLE: db.appRole,
@@ -64,21 +77,36 @@ export async function startTenantService(
   });
   await app.listen(0, '127.0.0.1');
   const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
+  const call: TenantServiceHarness['call'] = (method, path, options = {}) =>
+    httpRequest(port, path, {
+      method,
+      body: options.body,
+      headers: {
+        host: 'tenantbus.test',
+        ...(options.anonymous ? {} : { authorization: `Bearer ${ADMIN_TOKEN}` }),
+        ...options.headers,
+      },
+    });
   return {
     app,
     db,
     bus,
     config,
-    call: (method, path, options = {}) =>
-      httpRequest(port, path, {
-        method,
-        body: options.body,
-        headers: {
-          host: 'tenantbus.test',
-          ...(options.anonymous ? {} : { authorization: `Bearer ${ADMIN_TOKEN}` }),
-          ...options.headers,
-        },
-      }),
+    call,
+    async createTenant(body = {}) {
+      const res = await call('POST', '/api/v1/tenants', {
+        body: { slug: `t-${randomUUID().slice(0, 12)}`, name: 'Test tenant', ...body },
+      });
+      if (res.status !== 201)
+        throw new Error(`creating a tenant failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body as CreatedTenant;
+    },
+    async count(sql, params = []) {
+      return (await db.query<{ n: number }>(sql, params))[0].n;
+    },
+    async version(tenantId) {
+      return (await call<{ version: number }>('GET', `/api/v1/tenants/${tenantId}`)).body.version;
+    },
     async close() {
       await app.close();
       await bus.close();

@@ -13,15 +13,8 @@ describe('tenant-service: tenants REST (real Postgres + NATS)', () => {
   let slugCounter = 0;
   const slug = (label: string) => `${label}-${(slugCounter += 1)}-${randomUUID().slice(0, 6)}`;
 
-  const create = async (body: Body = {}) => {
-    const res = await svc.call<Body>('POST', '/api/v1/tenants', {
-      body: { slug: slug('t'), name: 'T', ...body },
-    });
-    expect(res.status).toBe(201);
-    return res.body as Body & { id: string; slug: string; version: number };
-  };
-  const count = async (sql: string, params: unknown[] = []) =>
-    (await svc.db.query<{ n: number }>(sql, params))[0].n;
+  const create = (body: Body = {}) => svc.createTenant(body);
+  const count = (sql: string, params: unknown[] = []) => svc.count(sql, params);
   const counts = async () => ({
     tenants: await count('select count(*)::int as n from tenant'),
     audit: await count('select count(*)::int as n from audit_event'),

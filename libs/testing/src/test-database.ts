@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { uniqueName } from './unique-name';
 
 export const TEST_ADMIN_URL =
@@ -45,8 +45,8 @@ export async function createTestDatabase(prefix = 'tb_test'): Promise<TestDataba
     await admin.end();
   }
   const ownerUrl = withDatabase(TEST_ADMIN_URL, name);
-  const owner = new Client({ connectionString: ownerUrl });
-  await owner.connect();
+  // A pool, so tests may run owner queries concurrently.
+  const owner = new Pool({ connectionString: ownerUrl, max: 4 });
   await owner.query(`grant usage on schema public to "${appRole}", "${systemRole}"`);
   return {
     name,

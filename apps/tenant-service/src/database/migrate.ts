@@ -15,13 +15,14 @@ import { ENTITIES, ormOptions } from './mikro-orm.options';
 export async function migrate(
   ownerUrl: string,
   roles: RlsRoles,
-  options: { createRoles?: boolean } = {},
+  options: { createRoles?: boolean; log?: (message: string) => void } = {},
 ): Promise<string[]> {
   const logger = new Logger('Migrate');
+  const log = options.log ?? ((message: string) => logger.log(message));
   const orm = await MikroORM.init({
     ...ormOptions(ownerUrl, roles.systemRole),
     allowGlobalContext: true,
-    logger: (message) => logger.log(message),
+    logger: log,
   });
   try {
     const connection = orm.em.getConnection();
