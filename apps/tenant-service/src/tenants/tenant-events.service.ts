@@ -27,11 +27,18 @@ export class TenantEventsService {
   ) {}
 
   async snapshot(tenant: Tenant): Promise<TenantSnapshot> {
-    const [plan, domains, apiKeys] = await Promise.all([
-      this.em.findOneOrFail(Plan, { code: tenant.plan.code }),
-      this.em.find(Domain, { tenant: tenant.id }, { orderBy: { hostname: 'asc' } }),
-      this.em.find(ApiKey, { tenant: tenant.id }, { orderBy: { createdAt: 'asc' } }),
-    ]);
+    // Sequential: inside a transaction all three share one connection.
+    const plan = await this.em.findOneOrFail(Plan, { code: tenant.plan.code });
+    const domains = await this.em.find(
+      Domain,
+      { tenant: tenant.id },
+      { orderBy: { hostname: 'asc' } },
+    );
+    const apiKeys = await this.em.find(
+      ApiKey,
+      { tenant: tenant.id },
+      { orderBy: { createdAt: 'asc' } },
+    );
     return tenantSnapshot(tenant, plan, domains, apiKeys);
   }
 
