@@ -36,3 +36,4 @@ export * from './bootstrap/service-foundation';
 export * from './http/validation.pipe';
 export * from './bootstrap/openapi';
 export * from './metrics';
+export * from './nats/jetstream-intake';

@@ -1,15 +1,14 @@
 import { Logger } from '@nestjs/common';
-import {
-  AckPolicy,
-  DeliverPolicy,
-  JSONCodec,
-  type ConsumerMessages,
-  type JsMsg,
-  type NatsConnection,
-} from 'nats';
+import type { ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import type { z } from 'zod';
 import type { TenantContext } from '../context/tenant-context';
 import type { DeadLetterPublisher } from './dead-letter.publisher';
+import {
+  decodeMessage,
+  ensureDurableConsumer,
+  MessageSettler,
+  type DurableConsumerOptions,
+} from './jetstream-intake';
 import { admitTenantMessage, type TenantVerifier } from './message-admission';
 import { correlationIdOf } from './tenant-headers';
 import { withConsumerSpan } from './trace-carrier';
@@ -24,23 +23,16 @@ export interface DeliveredMessage {
 
 export type ConsumerScope = { kind: 'tenant' } | { kind: 'system'; reason: string };
 
-export interface JetStreamConsumerOptions<S extends z.ZodType> {
-  readonly stream: string;
-  readonly durable: string;
-  /** One subject filter (nats-server 2.9 has no multi-filter consumers). */
-  readonly filterSubject: string;
+export interface JetStreamConsumerOptions<S extends z.ZodType> extends DurableConsumerOptions {
   readonly schema: S;
   /** Tenant handlers run in the message's tenant; system handlers must say why. */
   readonly scope: ConsumerScope;
   readonly handle: (payload: z.output<S>, message: DeliveredMessage) => Promise<void>;
   /** Deliveries before a failing message is dead-lettered instead of retried. */
   readonly maxDeliver?: number;
-  readonly ackWaitMs?: number;
   readonly concurrency?: number;
   readonly verifyTenant?: TenantVerifier;
 }
-
-const codec = JSONCodec<unknown>();
 
 /**
  * A durable pull consumer whose handlers always run in a restored scope: the tenant from the
@@ -49,7 +41,7 @@ const codec = JSONCodec<unknown>();
  * Messages that may not run are terminated and copied to the dead-letter subject with a reason.
  */
 export class JetStreamTenantConsumer<S extends z.ZodType> {
-  private readonly logger: Logger;
+  private readonly settler: MessageSettler;
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
   private readonly inFlight = new Set<Promise<void>>();
@@ -60,21 +52,16 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
     private readonly deadLetters: DeadLetterPublisher,
     private readonly options: JetStreamConsumerOptions<S>,
   ) {
-    this.logger = new Logger(`JetStream:${options.durable}`);
+    this.settler = new MessageSettler(
+      deadLetters,
+      new Logger(`JetStream:${options.durable}`),
+      options.maxDeliver ?? 5,
+    );
   }
 
   async start(): Promise<void> {
-    const { stream, durable, filterSubject, ackWaitMs = 30_000 } = this.options;
-    const jsm = await this.nc.jetstreamManager();
-    await jsm.consumers.add(stream, {
-      durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: filterSubject,
-      ack_wait: ackWaitMs * 1_000_000,
-      // Redelivery is bounded by our own dead-lettering, so the server never drops silently.
-      max_deliver: -1,
-    });
+    const { stream, durable } = this.options;
+    await ensureDurableConsumer(this.nc, this.options);
     await this.deadLetters.ensureStream();
     const consumer = await this.nc.jetstream().consumers.get(stream, durable);
     this.messages = await consumer.consume({
@@ -107,23 +94,17 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
       deliveryCount: msg.info.deliveryCount,
     };
     await withConsumerSpan(msg.subject, msg.headers, async (span) => {
-      let raw: unknown;
-      try {
-        raw = codec.decode(msg.data);
-      } catch {
-        return this.deadLetter(msg, 'PAYLOAD_NOT_JSON', 'message body is not JSON');
-      }
-      const parsed = this.options.schema.safeParse(raw);
-      if (!parsed.success) {
-        return this.deadLetter(msg, 'PAYLOAD_INVALID', describeIssues(parsed.error.issues));
-      }
+      const decoded = decodeMessage(msg, this.options.schema);
+      if (!decoded.ok) return this.settler.deadLetter(msg, decoded.reason, decoded.detail);
+      const parsed = { data: decoded.payload };
+      const raw = decoded.raw;
       const run = await this.scoped(msg, parsed.data, raw, span);
       if (!run) return;
       try {
         await run(() => this.options.handle(parsed.data, delivered));
         msg.ack();
       } catch (error) {
-        await this.retryOrDeadLetter(msg, error);
+        await this.settler.retryOrDeadLetter(msg, error);
       }
     });
   }
@@ -150,7 +131,7 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
       this.options.verifyTenant,
     );
     if (!admission.ok) {
-      await this.deadLetter(msg, admission.reason, admission.detail);
+      await this.settler.deadLetter(msg, admission.reason, admission.detail);
       return undefined;
     }
     span.setAttribute(TENANT_SPAN_ATTRIBUTES.tenantId, admission.tenantId);
@@ -160,48 +141,4 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
         actor: admission.actor,
       });
   }
-
-  private async retryOrDeadLetter(msg: JsMsg, error: unknown): Promise<void> {
-    const maxDeliver = this.options.maxDeliver ?? 5;
-    const detail = error instanceof Error ? error.message : String(error);
-    if (msg.info.deliveryCount >= maxDeliver) {
-      await this.deadLetter(msg, 'HANDLER_FAILED', detail);
-      return;
-    }
-    this.logger.warn({
-      msg: 'handler failed; will retry',
-      subject: msg.subject,
-      delivery: msg.info.deliveryCount,
-      error: detail,
-    });
-    msg.nak(Math.min(30_000, 200 * 2 ** msg.info.deliveryCount));
-  }
-
-  private async deadLetter(msg: JsMsg, reason: string, detail: string): Promise<void> {
-    try {
-      await this.deadLetters.publish({
-        subject: msg.subject,
-        data: msg.data,
-        headers: msg.headers,
-        reason,
-        detail,
-      });
-      msg.term();
-      this.logger.warn({ msg: 'message dead-lettered', subject: msg.subject, reason, detail });
-    } catch (error) {
-      // Never drop a message we could not park: leave it for redelivery.
-      this.logger.error({
-        msg: 'dead-letter publish failed; message will be redelivered',
-        reason,
-        error: String(error),
-      });
-      msg.nak(1_000);
-    }
-  }
-}
-
-function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
-  return issues
-    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
-    .join('; ');
 }

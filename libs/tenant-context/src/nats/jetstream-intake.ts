@@ -1,0 +1,102 @@
+import type { Logger } from '@nestjs/common';
+import { AckPolicy, DeliverPolicy, JSONCodec, type JsMsg, type NatsConnection } from 'nats';
+import type { z } from 'zod';
+import type { DeadLetterPublisher } from './dead-letter.publisher';
+
+const codec = JSONCodec<unknown>();
+
+export interface DurableConsumerOptions {
+  readonly stream: string;
+  readonly durable: string;
+  /** One subject filter (nats-server 2.9 has no multi-filter consumers). */
+  readonly filterSubject: string;
+  readonly ackWaitMs?: number;
+}
+
+/** Creates (or updates) the durable pull consumer. Redelivery is bounded by our dead-lettering. */
+export async function ensureDurableConsumer(
+  nc: NatsConnection,
+  options: DurableConsumerOptions,
+): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  await jsm.consumers.add(options.stream, {
+    durable_name: options.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: options.filterSubject,
+    ack_wait: (options.ackWaitMs ?? 30_000) * 1_000_000,
+    // The server never drops a message silently: we dead-letter after `maxDeliver` ourselves.
+    max_deliver: -1,
+  });
+}
+
+export type Decoded<T> =
+  { ok: true; raw: unknown; payload: T } | { ok: false; reason: string; detail: string };
+
+/** JSON-decodes and validates a message body against its contract. */
+export function decodeMessage<S extends z.ZodType>(msg: JsMsg, schema: S): Decoded<z.output<S>> {
+  let raw: unknown;
+  try {
+    raw = codec.decode(msg.data);
+  } catch {
+    return { ok: false, reason: 'PAYLOAD_NOT_JSON', detail: 'message body is not JSON' };
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success)
+    return { ok: false, reason: 'PAYLOAD_INVALID', detail: describeIssues(parsed.error.issues) };
+  return { ok: true, raw, payload: parsed.data };
+}
+
+function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+/**
+ * Ends a message's life the right way: dead-letter (then terminate) with a reason, or nak with
+ * backoff until `maxDeliver`. A message whose dead letter could not be written is never dropped.
+ */
+export class MessageSettler {
+  constructor(
+    private readonly deadLetters: DeadLetterPublisher,
+    private readonly logger: Logger,
+    private readonly maxDeliver: number,
+  ) {}
+
+  async deadLetter(msg: JsMsg, reason: string, detail: string): Promise<void> {
+    try {
+      await this.deadLetters.publish({
+        subject: msg.subject,
+        data: msg.data,
+        headers: msg.headers,
+        reason,
+        detail,
+      });
+      msg.term();
+      this.logger.warn({ msg: 'message dead-lettered', subject: msg.subject, reason, detail });
+    } catch (error) {
+      this.logger.error({
+        msg: 'dead-letter publish failed; message will be redelivered',
+        reason,
+        error: String(error),
+      });
+      msg.nak(1_000);
+    }
+  }
+
+  async retryOrDeadLetter(msg: JsMsg, error: unknown): Promise<void> {
+    const detail = error instanceof Error ? error.message : String(error);
+    if (msg.info.deliveryCount >= this.maxDeliver) {
+      await this.deadLetter(msg, 'HANDLER_FAILED', detail);
+      return;
+    }
+    this.logger.warn({
+      msg: 'handler failed; will retry',
+      subject: msg.subject,
+      delivery: msg.info.deliveryCount,
+      error: detail,
+    });
+    msg.nak(Math.min(30_000, 200 * 2 ** msg.info.deliveryCount));
+  }
+}
