@@ -37,3 +37,4 @@ export * from './http/validation.pipe';
 export * from './bootstrap/openapi';
 export * from './metrics';
 export * from './nats/jetstream-intake';
+export * from './nats/jetstream-batch-consumer';

@@ -1,0 +1,149 @@
+import { Logger } from '@nestjs/common';
+import type { JsMsg, NatsConnection } from 'nats';
+import type { z } from 'zod';
+import type { TenantContext } from '../context/tenant-context';
+import { TENANT_SPAN_ATTRIBUTES } from '../observability/tenant-span.processor';
+import type { DeadLetterPublisher } from './dead-letter.publisher';
+import type { DeliveredMessage } from './jetstream-consumer';
+import {
+  decodeMessage,
+  ensureDurableConsumer,
+  MessageSettler,
+  type DurableConsumerOptions,
+} from './jetstream-intake';
+import { admitTenantMessage, type TenantVerifier } from './message-admission';
+import { withConsumerSpan } from './trace-carrier';
+
+export interface BatchItem<T> {
+  readonly payload: T;
+  readonly message: DeliveredMessage;
+}
+
+export interface JetStreamBatchConsumerOptions<S extends z.ZodType> extends DurableConsumerOptions {
+  readonly schema: S;
+  /** Most messages fetched per round. */
+  readonly batchSize?: number;
+  /** How long a round waits to fill the batch before processing what it has (nats.js: ≥ 1000). */
+  readonly maxWaitMs?: number;
+  readonly maxDeliver?: number;
+  readonly verifyTenant?: TenantVerifier;
+  /**
+   * Runs once per tenant per round, inside that tenant's scope and transaction, with all of its
+   * valid messages; they are acked only after it committed, and retried together if it throws.
+   */
+  readonly handleBatch: (items: BatchItem<z.output<S>>[]) => Promise<void>;
+}
+
+interface TenantGroup<T> {
+  readonly tenantId: string;
+  readonly items: BatchItem<T>[];
+  readonly messages: JsMsg[];
+}
+
+/**
+ * A durable pull consumer for high-volume tenant-scoped streams (usage metering): fetches a
+ * batch, dead-letters what may not run (bad header, bad payload), groups the rest by tenant, and
+ * writes each group in one transaction of that tenant — RLS still binds every row.
+ */
+export class JetStreamBatchConsumer<S extends z.ZodType> {
+  private readonly logger: Logger;
+  private readonly settler: MessageSettler;
+  private running = false;
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly context: TenantContext,
+    private readonly deadLetters: DeadLetterPublisher,
+    private readonly options: JetStreamBatchConsumerOptions<S>,
+  ) {
+    this.logger = new Logger(`JetStreamBatch:${options.durable}`);
+    this.settler = new MessageSettler(deadLetters, this.logger, options.maxDeliver ?? 5);
+  }
+
+  async start(): Promise<void> {
+    await ensureDurableConsumer(this.nc, this.options);
+    await this.deadLetters.ensureStream();
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Finishes the round in flight (commit and ack), then stops; unfetched messages stay on the stream. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const consumer = await this.nc
+      .jetstream()
+      .consumers.get(this.options.stream, this.options.durable);
+    while (this.running) {
+      try {
+        const batch: JsMsg[] = [];
+        const fetched = await consumer.fetch({
+          max_messages: this.options.batchSize ?? 500,
+          expires: Math.max(this.options.maxWaitMs ?? 1_000, 1_000),
+        });
+        for await (const msg of fetched) batch.push(msg);
+        if (batch.length) await this.process(batch);
+      } catch (error) {
+        this.logger.error({ msg: 'batch round failed', error: String(error) });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  private async process(batch: JsMsg[]): Promise<void> {
+    const groups = new Map<string, TenantGroup<z.output<S>>>();
+    for (const msg of batch) {
+      const decoded = decodeMessage(msg, this.options.schema);
+      if (!decoded.ok) {
+        await this.settler.deadLetter(msg, decoded.reason, decoded.detail);
+        continue;
+      }
+      const admission = await admitTenantMessage(
+        msg.headers,
+        decoded.raw,
+        this.options.verifyTenant,
+      );
+      if (!admission.ok) {
+        await this.settler.deadLetter(msg, admission.reason, admission.detail);
+        continue;
+      }
+      const group = groups.get(admission.tenantId) ?? {
+        tenantId: admission.tenantId,
+        items: [],
+        messages: [],
+      };
+      group.items.push({
+        payload: decoded.payload,
+        message: {
+          subject: msg.subject,
+          streamSequence: msg.info.streamSequence,
+          deliveryCount: msg.info.deliveryCount,
+        },
+      });
+      group.messages.push(msg);
+      groups.set(admission.tenantId, group);
+    }
+    for (const group of groups.values()) await this.commit(group);
+  }
+
+  private async commit(group: TenantGroup<z.output<S>>): Promise<void> {
+    const first = group.messages[0];
+    await withConsumerSpan(first.subject, first.headers, async (span) => {
+      span.setAttribute(TENANT_SPAN_ATTRIBUTES.tenantId, group.tenantId);
+      span.setAttribute('messaging.batch.message_count', group.messages.length);
+      try {
+        await this.context.runWithTenant(group.tenantId, () =>
+          this.options.handleBatch(group.items),
+        );
+      } catch (error) {
+        for (const msg of group.messages) await this.settler.retryOrDeadLetter(msg, error);
+        return;
+      }
+      group.messages.forEach((msg) => msg.ack());
+    });
+  }
+}

@@ -1,0 +1,147 @@
+import { MikroORM } from '@mikro-orm/core';
+import { PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
+import { BusNaming, DEAD_LETTER_TOKEN, defineSubject } from '@tenantbus/contracts';
+import {
+  createTestBus,
+  readStream,
+  waitFor,
+  type TestBus,
+  type TestDatabase,
+} from '@tenantbus/testing';
+import { headers as natsHeaders, JSONCodec } from 'nats';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { DeadLetterPublisher, JetStreamBatchConsumer, TenantBus, type TenantContext } from '../src';
+import { createFixtureDatabase, initFixtureOrm } from './fixtures.db';
+import { Widget } from './fixtures.entities';
+
+const Metered = defineSubject({
+  name: 'metered.widget',
+  scope: 'tenant',
+  schema: z.object({ name: z.string().min(1), failOnce: z.boolean().default(false) }),
+});
+
+const TENANTS = 5;
+const PER_TENANT = 60;
+
+describe('JetStream batch consumer: one transaction per tenant per batch (real NATS + Postgres)', () => {
+  let db: TestDatabase;
+  let bus: TestBus;
+  let orm: MikroORM<PostgreSqlDriver>;
+  let context: TenantContext;
+  let naming: BusNaming;
+  let consumer: JetStreamBatchConsumer<typeof Metered.schema>;
+  const tenants = Array.from({ length: TENANTS }, () => randomUUID());
+  const calls: { contextTenant: string; size: number }[] = [];
+  const failedOnce = new Set<string>();
+  const codec = JSONCodec<unknown>();
+
+  const rowsOf = async (tenantId: string) =>
+    (
+      await db.query<{ n: number }>('select count(*)::int as n from widget where tenant_id = $1', [
+        tenantId,
+      ])
+    )[0].n;
+
+  beforeAll(async () => {
+    const fixture = await createFixtureDatabase('tb_batch');
+    db = fixture.db;
+    ({ orm, context } = await initFixtureOrm(fixture));
+    bus = await createTestBus('tb_batch');
+    naming = new BusNaming(bus.prefix);
+    const jsm = await bus.nc.jetstreamManager();
+    await jsm.streams.add({
+      name: naming.stream('metered'),
+      subjects: [naming.subject('metered.>')],
+    });
+    const publisher = new TenantBus(bus.nc, naming, context);
+    for (let i = 0; i < PER_TENANT; i += 1) {
+      for (const [index, tenantId] of tenants.entries()) {
+        await context.runWithTenant(tenantId, () =>
+          publisher.publishDurable(Metered, { name: `w-${i}`, failOnce: index === 0 && i === 7 }),
+        );
+      }
+    }
+    const poison = natsHeaders();
+    poison.set('x-tenant-id', 'not-a-uuid');
+    await bus.nc
+      .jetstream()
+      .publish(naming.subject(Metered.name), codec.encode({ name: 'poison-header' }), {
+        headers: poison,
+      });
+    const valid = natsHeaders();
+    valid.set('x-tenant-id', tenants[1]);
+    await bus.nc
+      .jetstream()
+      .publish(naming.subject(Metered.name), codec.encode({ name: '' }), { headers: valid });
+
+    consumer = new JetStreamBatchConsumer(
+      bus.nc,
+      context,
+      new DeadLetterPublisher(bus.nc, naming),
+      {
+        stream: naming.stream('metered'),
+        durable: 'metered-writer',
+        filterSubject: naming.subject(Metered.name),
+        schema: Metered.schema,
+        batchSize: 100,
+        maxWaitMs: 1_000,
+        handleBatch: async (items) => {
+          const em = orm.em as EntityManager;
+          calls.push({ contextTenant: context.tenantId, size: items.length });
+          for (const { payload } of items) em.create(Widget, { name: payload.name });
+          await em.flush();
+          const trigger = items.find(
+            (item) => item.payload.failOnce && !failedOnce.has(item.payload.name),
+          );
+          if (trigger) {
+            failedOnce.add(trigger.payload.name);
+            throw new Error('planned failure after writing: the whole group must roll back');
+          }
+        },
+      },
+    );
+    await consumer.start();
+    await waitFor(
+      async () =>
+        (await Promise.all(tenants.map(rowsOf))).every((n) => n === PER_TENANT) ? true : undefined,
+      {
+        timeoutMs: 30_000,
+        what: 'every tenant fully written',
+      },
+    );
+  });
+
+  afterAll(async () => {
+    await consumer?.stop();
+    await bus?.close();
+    await orm?.close(true);
+    await db?.drop();
+  });
+
+  it('writes every message exactly once, even after a failed group was retried', async () => {
+    expect(failedOnce.size).toBe(1);
+    for (const tenantId of tenants) expect(await rowsOf(tenantId)).toBe(PER_TENANT);
+  });
+
+  it('batches: groups hold many messages, and each runs in the context of its tenant only', () => {
+    expect(Math.max(...calls.map((call) => call.size))).toBeGreaterThan(1);
+    expect(new Set(calls.map((call) => call.contextTenant))).toEqual(new Set(tenants));
+  });
+
+  it('dead-letters bad headers and bad payloads without holding up the rest', async () => {
+    const letters = await readStream(bus.nc, naming.stream(DEAD_LETTER_TOKEN), 2);
+    expect(letters.map((letter) => letter.headers['x-dead-letter-reason']).sort()).toEqual([
+      'PAYLOAD_INVALID',
+      'TENANT_HEADER_MALFORMED',
+    ]);
+  });
+
+  it('stops cleanly between rounds', async () => {
+    await consumer.stop();
+    const info = await (
+      await bus.nc.jetstreamManager()
+    ).consumers.info(naming.stream('metered'), 'metered-writer');
+    expect(info.num_ack_pending).toBe(0);
+  });
+});
