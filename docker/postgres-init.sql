@@ -1,0 +1,6 @@
+-- Runs once, when the Postgres volume is created. Services log in as tenantbus_app: not a
+-- superuser and not the table owner, so row-level security binds it. tenantbus_system is only
+-- entered with SET LOCAL ROLE by asSystem; migrations run as the owner (tenantbus).
+create role tenantbus_app login noinherit password 'tenantbus_app';
+create role tenantbus_system nologin;
+grant tenantbus_system to tenantbus_app;
