@@ -101,6 +101,15 @@ describe('JetStream pull consumer: scope restored, ack after commit, dead letter
     await db?.drop();
   });
 
+  /** The handler records before its transaction commits: wait for the row itself. */
+  const committed = (tenantId: string, name: string) =>
+    waitFor(
+      async () => ((await widgetsOf(tenantId)).some((row) => row.name === name) ? true : undefined),
+      {
+        what: `${name} committed`,
+      },
+    );
+
   const deadLetter = (marker: string) =>
     waitFor(
       async () => {
@@ -119,9 +128,8 @@ describe('JetStream pull consumer: scope restored, ack after commit, dead letter
     await context.runWithTenant(tenantB, () =>
       tenantBus.publishDurable(WidgetOrdered, { name: 'beta', failTimes: 0 }),
     );
-    await waitFor(() => (handledIn.length >= 2 ? true : undefined), {
-      what: 'two messages handled',
-    });
+    await committed(tenantA, 'alpha');
+    await committed(tenantB, 'beta');
     expect(handledIn).toEqual(
       expect.arrayContaining([
         { name: 'alpha', tenantId: tenantA, visible: 1 },
@@ -142,6 +150,7 @@ describe('JetStream pull consumer: scope restored, ack after commit, dead letter
     await context.runWithTenant(tenantA, () =>
       tenantBus.publishDurable(WidgetOrdered, { name: 'flaky', failTimes: 2 }),
     );
+    await committed(tenantA, 'flaky');
     await waitFor(() => handledIn.find((entry) => entry.name === 'flaky'), {
       what: 'flaky handled',
     });
@@ -186,9 +195,7 @@ describe('JetStream pull consumer: scope restored, ack after commit, dead letter
       tenantBus.publishDurable(WidgetOrdered, { name: 'after-restart', failTimes: 0 }),
     );
     await consumer.start();
-    await waitFor(() => handledIn.find((entry) => entry.name === 'after-restart'), {
-      what: 'resumed consumer',
-    });
+    await committed(tenantA, 'after-restart');
     expect((await widgetsOf(tenantA)).map((row) => row.name)).toEqual([
       'after-restart',
       'alpha',
