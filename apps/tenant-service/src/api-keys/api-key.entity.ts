@@ -1,17 +1,10 @@
-import { Entity, ManyToOne, OptionalProps, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
-import type { Tenant } from '../tenants/tenant.entity';
+import { Entity, OptionalProps, Property } from '@mikro-orm/core';
+import { TenantRecord } from '../common/tenant-record.entity';
 
 /** A tenant API key: the public prefix finds it, only the hash of the secret is kept. */
 @Entity({ tableName: 'api_key' })
-export class ApiKey {
+export class ApiKey extends TenantRecord {
   [OptionalProps]?: 'id' | 'createdAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
-  @ManyToOne('Tenant', { ref: true })
-  tenant!: Ref<Tenant>;
 
   @Property({ type: 'text' })
   name!: string;
@@ -24,9 +17,6 @@ export class ApiKey {
 
   @Property({ type: 'text', hidden: true })
   secretHash!: string;
-
-  @Property({ type: 'timestamptz' })
-  createdAt: Date = new Date();
 
   @Property({ type: 'timestamptz', nullable: true })
   lastUsedAt?: Date | null;

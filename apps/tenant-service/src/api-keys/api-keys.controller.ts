@@ -1,13 +1,10 @@
-import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { SystemScoped } from '@tenantbus/tenant-context';
+import { Body, Delete, Get, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
+import { AdminController } from '../common/admin-controller.decorator';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyView, CreateApiKeyDto, CreatedApiKey } from './dto/api-key.dto';
 
-@ApiTags('api-keys')
-@ApiBearerAuth()
-@SystemScoped('admin api: tenant api keys')
-@Controller('api/v1/tenants/:id/api-keys')
+@AdminController('api/v1/tenants/:id/api-keys', 'api-keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 

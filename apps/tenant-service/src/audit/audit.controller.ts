@@ -1,13 +1,10 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { SystemScoped } from '@tenantbus/tenant-context';
+import { Get, Param, Query } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
+import { AdminController } from '../common/admin-controller.decorator';
 import { AuditLogService } from './audit-log.service';
 import { AuditPage, ListAuditQuery } from './dto/audit.dto';
 
-@ApiTags('audit')
-@ApiBearerAuth()
-@SystemScoped('admin api: tenant audit trail')
-@Controller('api/v1/tenants/:id/audit')
+@AdminController('api/v1/tenants/:id/audit', 'audit')
 export class AuditController {
   constructor(private readonly auditLog: AuditLogService) {}
 

@@ -1,19 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiTags,
-} from '@nestjs/swagger';
-import { SystemScoped } from '@tenantbus/tenant-context';
+import { Body, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
+import { AdminController } from '../common/admin-controller.decorator';
 import { DomainsService } from './domains.service';
 import { AddDomainDto, DomainView } from './dto/domain.dto';
 
-@ApiTags('domains')
-@ApiBearerAuth()
-@SystemScoped('admin api: tenant domains')
-@Controller('api/v1/tenants/:id/domains')
+@AdminController('api/v1/tenants/:id/domains', 'domains')
 export class DomainsController {
   constructor(private readonly domains: DomainsService) {}
 

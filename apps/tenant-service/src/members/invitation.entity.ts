@@ -1,18 +1,11 @@
-import { Entity, ManyToOne, OptionalProps, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
-import { randomUUID } from 'node:crypto';
-import type { Tenant } from '../tenants/tenant.entity';
+import { Entity, OptionalProps, Property } from '@mikro-orm/core';
+import { TenantRecord } from '../common/tenant-record.entity';
 import type { MemberRole } from './member.entity';
 
 /** A single-use, expiring invitation; only the hash of its token is kept. */
 @Entity({ tableName: 'invitation' })
-export class Invitation {
+export class Invitation extends TenantRecord {
   [OptionalProps]?: 'id' | 'createdAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
-  @ManyToOne('Tenant', { ref: true })
-  tenant!: Ref<Tenant>;
 
   @Property({ type: 'text' })
   email!: string;
@@ -31,7 +24,4 @@ export class Invitation {
 
   @Property({ type: 'timestamptz', nullable: true })
   revokedAt?: Date | null;
-
-  @Property({ type: 'timestamptz' })
-  createdAt: Date = new Date();
 }

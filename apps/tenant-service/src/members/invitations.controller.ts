@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { SystemScoped } from '@tenantbus/tenant-context';
+import { Body, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
+import { AdminController } from '../common/admin-controller.decorator';
 import {
   AcceptInvitationDto,
   CreatedInvitation,
@@ -10,10 +10,7 @@ import {
 } from './dto/member.dto';
 import { InvitationsService } from './invitations.service';
 
-@ApiTags('invitations')
-@ApiBearerAuth()
-@SystemScoped('admin api: tenant invitations')
-@Controller('api/v1')
+@AdminController('api/v1', 'invitations')
 export class InvitationsController {
   constructor(private readonly invitations: InvitationsService) {}
 

@@ -1,19 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiTags,
-} from '@nestjs/swagger';
-import { SystemScoped } from '@tenantbus/tenant-context';
+import { Body, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
+import { AdminController } from '../common/admin-controller.decorator';
 import { AddMemberDto, MemberView, UpdateMemberDto } from './dto/member.dto';
 import { MembersService } from './members.service';
 
-@ApiTags('members')
-@ApiBearerAuth()
-@SystemScoped('admin api: tenant members')
-@Controller('api/v1/tenants/:id/members')
+@AdminController('api/v1/tenants/:id/members', 'members')
 export class MembersController {
   constructor(private readonly members: MembersService) {}
 

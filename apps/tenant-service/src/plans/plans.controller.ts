@@ -1,13 +1,10 @@
-import { Body, Controller, Get, Param, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { SystemScoped } from '@tenantbus/tenant-context';
+import { Body, Get, Param, Put } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
+import { AdminController } from '../common/admin-controller.decorator';
 import { PlanView, UpsertPlanDto } from './dto/plan.dto';
 import { PlansService } from './plans.service';
 
-@ApiTags('plans')
-@ApiBearerAuth()
-@SystemScoped('admin api: plans')
-@Controller('api/v1/plans')
+@AdminController('api/v1/plans', 'plans')
 export class PlansController {
   constructor(private readonly plans: PlansService) {}
 

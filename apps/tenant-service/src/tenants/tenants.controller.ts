@@ -1,6 +1,5 @@
 import {
   Body,
-  Controller,
   Delete,
   Get,
   Headers,
@@ -11,8 +10,8 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { SystemScoped } from '@tenantbus/tenant-context';
+import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
+import { AdminController } from '../common/admin-controller.decorator';
 import type { Response } from 'express';
 import { etag, parseIfMatch } from '../common/etag';
 import {
@@ -27,10 +26,7 @@ import {
 } from './dto/tenant.dto';
 import { TenantsService } from './tenants.service';
 
-@ApiTags('tenants')
-@ApiBearerAuth()
-@SystemScoped('admin api: tenant registry')
-@Controller('api/v1/tenants')
+@AdminController('api/v1/tenants', 'tenants')
 export class TenantsController {
   constructor(private readonly tenants: TenantsService) {}
 
