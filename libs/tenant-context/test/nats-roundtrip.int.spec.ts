@@ -160,15 +160,21 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
       visibleWidgets: ['a-widget'],
       traceId: publisherTraceId,
     });
-    await tracing.provider.forceFlush();
-    const consumerSpan = tracing.exporter
-      .getFinishedSpans()
-      .find(
-        (span) =>
-          span.name === `process ${subjects.touch}` &&
-          span.spanContext().traceId === publisherTraceId,
-      );
-    expect(consumerSpan?.attributes['tenant.id']).toBe(a.entry.id);
+    // The consumer span ends after the handler returns: wait for it rather than racing it.
+    const consumerSpan = await waitFor(
+      async () => {
+        await tracing.provider.forceFlush();
+        return tracing.exporter
+          .getFinishedSpans()
+          .find(
+            (span) =>
+              span.name === `process ${subjects.touch}` &&
+              span.spanContext().traceId === publisherTraceId,
+          );
+      },
+      { what: 'consumer span' },
+    );
+    expect(consumerSpan.attributes['tenant.id']).toBe(a.entry.id);
   });
 
   it('request/reply runs in the caller tenant', async () => {
