@@ -1,21 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { PageQuery } from '../../common/page.query';
 
-export class ListAuditQuery {
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: '`nextCursor` of the previous page' })
-  @IsOptional()
-  @IsString()
-  cursor?: string;
-}
+/** The audit trail pages by `limit` and `cursor` only. */
+export class ListAuditQuery extends PageQuery {}
 
 export class AuditEntryView {
   @ApiProperty() id!: string;

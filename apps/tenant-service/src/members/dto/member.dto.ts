@@ -22,16 +22,8 @@ export class UpdateMemberDto {
   role!: MemberRole;
 }
 
-export class CreateInvitationDto {
-  @ApiProperty({ example: 'grace@acme.example', description: 'Stored lower-case' })
-  @IsEmail()
-  @MaxLength(320)
-  email!: string;
-
-  @ApiProperty({ enum: MEMBER_ROLES })
-  @IsIn(MEMBER_ROLES)
-  role!: MemberRole;
-
+/** Who is invited and as what: the same fields as a member, plus how long the token lives. */
+export class CreateInvitationDto extends AddMemberDto {
   @ApiPropertyOptional({ default: 168, minimum: 1, maximum: 720 })
   @IsOptional()
   @IsInt()

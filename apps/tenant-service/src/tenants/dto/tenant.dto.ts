@@ -1,18 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsFQDN,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   Length,
   Matches,
-  Max,
-  Min,
 } from 'class-validator';
+import { PageQuery } from '../../common/page.query';
 import { IsTenantSettings } from './tenant-settings.validator';
 
 export const SLUG_PATTERN = /^[a-z0-9](-?[a-z0-9])*$/;
@@ -100,7 +97,7 @@ export class ResolveTenantDto {
   name?: string;
 }
 
-export class ListTenantsQuery {
+export class ListTenantsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: TENANT_STATUSES })
   @IsOptional()
   @IsIn(TENANT_STATUSES)
@@ -116,19 +113,6 @@ export class ListTenantsQuery {
   @IsString()
   @Length(1, 100)
   q?: string;
-
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  cursor?: string;
 }
 
 export class TenantView {
