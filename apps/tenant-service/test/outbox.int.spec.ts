@@ -3,9 +3,14 @@ import { readStream, startTcpProxy, waitFor, type TcpProxy } from '@tenantbus/te
 import { BusNaming } from '@tenantbus/contracts';
 import { JSONCodec } from 'nats';
 import { MikroORM } from '@mikro-orm/core';
-import { MetricsRegistry, NATS_CONNECTION, TenantContext } from '@tenantbus/tenant-context';
+import {
+  ensureTenantEventsStream,
+  MetricsRegistry,
+  NATS_CONNECTION,
+  TenantContext,
+} from '@tenantbus/tenant-context';
 import { OutboxRelay } from '../src/outbox/outbox.relay';
-import { ensureTenantEventsStream } from '../src/outbox/tenant-events.stream';
+
 import { startTenantService, type TenantServiceHarness } from './tenant-service.harness';
 
 const codec = JSONCodec<unknown>();

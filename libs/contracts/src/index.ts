@@ -3,3 +3,4 @@ export * from './tenant-id';
 export * from './tenant-directory';
 export * from './lifecycle';
 export * from './subjects';
+export * from './usage';

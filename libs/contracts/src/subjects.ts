@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DirectoryLookupSchema } from './tenant-directory';
 import { TenantLifecycleEventSchema } from './lifecycle';
+import { QuotaCheckRequestSchema, UsageEventSchema, UsageThresholdEventSchema } from './usage';
 
 /**
  * `tenant` subjects may only be sent from, and are only handled in, a tenant context.
@@ -40,6 +41,20 @@ export const Subjects = {
     name: 'registry.resolve',
     scope: 'system',
     schema: ResolveTenantRequestSchema,
+  }),
+  /** A usage event of one type, sent in the tenant's context; durable on the usage stream. */
+  usageEvent: (type: string) =>
+    defineSubject({ name: `usage.events.${type}`, scope: 'tenant', schema: UsageEventSchema }),
+  /** Request/reply: the caller's tenant's quota status for a meter (`QuotaStatusSchema`). */
+  usageCheck: defineSubject({
+    name: 'usage.check',
+    scope: 'tenant',
+    schema: QuotaCheckRequestSchema,
+  }),
+  usageThreshold: defineSubject({
+    name: 'usage.alerts.threshold',
+    scope: 'tenant',
+    schema: UsageThresholdEventSchema,
   }),
 } as const;
 

@@ -38,3 +38,4 @@ export * from './bootstrap/openapi';
 export * from './metrics';
 export * from './nats/jetstream-intake';
 export * from './nats/jetstream-batch-consumer';
+export * from './nats/streams';

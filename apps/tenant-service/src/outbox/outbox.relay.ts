@@ -8,11 +8,15 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { BusNaming } from '@tenantbus/contracts';
-import { MetricsRegistry, NATS_CONNECTION, TenantContext } from '@tenantbus/tenant-context';
+import {
+  ensureTenantEventsStream,
+  MetricsRegistry,
+  NATS_CONNECTION,
+  TenantContext,
+} from '@tenantbus/tenant-context';
 import type { Counter } from 'prom-client';
 import { headers as natsHeaders, JSONCodec, type NatsConnection } from 'nats';
 import { OutboxEvent } from './outbox-event.entity';
-import { ensureTenantEventsStream } from './tenant-events.stream';
 
 export const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
 
