@@ -19,6 +19,7 @@ export * from './nats/trace-carrier';
 export * from './directory/tenant-directory';
 export * from './http/api-key';
 export * from './http/admin-authenticator';
+export * from './http/request-credentials';
 export * from './http/tenant-resolvers';
 export * from './http/scope.decorators';
 export * from './http/tenant-resolution.guard';
