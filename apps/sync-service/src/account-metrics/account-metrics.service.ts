@@ -5,11 +5,7 @@ import { AccountsService } from '../accounts/accounts.service';
 import { Clock } from '../common/clock';
 import { AccountNotFoundError, DateRangeInvalidError } from '../common/sync.errors';
 import { CustomerDailyMetrics } from './customer-daily-metrics.entity';
-import type {
-  CustomerAggregateView,
-  MetricPointView,
-  OccupancyView,
-} from './dto/metrics.dto';
+import type { CustomerAggregateView, MetricPointView, OccupancyView } from './dto/metrics.dto';
 import { MetricPoint } from './metric-point.entity';
 
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
@@ -48,7 +44,11 @@ export class AccountMetricsService {
    * the database per day (`CustomerDailyMetrics`), the range's occupancy combined from daily
    * sums and counts. Like the seed's SQL it counts every account the customer owns.
    */
-  async aggregate(customerId: string, startDate: string, endDate: string): Promise<CustomerAggregateView> {
+  async aggregate(
+    customerId: string,
+    startDate: string,
+    endDate: string,
+  ): Promise<CustomerAggregateView> {
     this.accounts.assertOwnCustomer(customerId);
     if (startDate >= endDate) throw new DateRangeInvalidError(startDate, endDate);
     const days = await this.em.find(

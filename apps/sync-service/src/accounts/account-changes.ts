@@ -10,7 +10,10 @@ const SEED_CREDENTIAL_FIELDS = [
   'user_agent',
 ] as const;
 
-type CredentialFields = Pick<UpdateAccountDto, (typeof SEED_CREDENTIAL_FIELDS)[number] | 'credentials'>;
+type CredentialFields = Pick<
+  UpdateAccountDto,
+  (typeof SEED_CREDENTIAL_FIELDS)[number] | 'credentials'
+>;
 
 /** The seed's credential fields and `credentials`, as one provider-specific secret; undefined if none. */
 export function credentialsOf(dto: CredentialFields): Credentials | undefined {

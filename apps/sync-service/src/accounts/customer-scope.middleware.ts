@@ -34,7 +34,11 @@ function customerOf(request: Request): string | undefined {
   const query = (request.query as Record<string, unknown> | undefined)?.customer_id;
   if (typeof query === 'string' && query) return query;
   const body = request.body as { customer_id?: unknown } | undefined;
-  if (request.method === 'POST' && path === '/api/v1/accounts' && typeof body?.customer_id === 'string')
+  if (
+    request.method === 'POST' &&
+    path === '/api/v1/accounts' &&
+    typeof body?.customer_id === 'string'
+  )
     return body.customer_id;
   return undefined;
 }

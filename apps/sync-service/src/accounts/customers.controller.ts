@@ -1,7 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AccountsService } from './accounts.service';
-import { AccountView, BulkAssignDto, BulkAssignView, CustomerAccountsQuery } from './dto/account.dto';
+import {
+  AccountView,
+  BulkAssignDto,
+  BulkAssignView,
+  CustomerAccountsQuery,
+} from './dto/account.dto';
 
 /** The seed's customer routes: `customerId` is a tenant id (the caller's own, unless admin). */
 @ApiTags('customers')

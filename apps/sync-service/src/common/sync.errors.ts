@@ -9,7 +9,12 @@ export class AccountNotFoundError extends TenantbusError {
 
 export class AccountExistsError extends TenantbusError {
   constructor(details: Record<string, unknown>) {
-    super('ACCOUNT_EXISTS', 'An account with this id already exists for the customer', 409, details);
+    super(
+      'ACCOUNT_EXISTS',
+      'An account with this id already exists for the customer',
+      409,
+      details,
+    );
   }
 }
 

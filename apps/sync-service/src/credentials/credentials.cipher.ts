@@ -17,9 +17,14 @@ export interface CredentialsOwner {
 
 export class CredentialsKeyUnknownError extends TenantbusError {
   constructor(keyId: string) {
-    super('CREDENTIALS_KEY_UNKNOWN', 'Credentials are sealed with a key that is not configured', 500, {
-      keyId,
-    });
+    super(
+      'CREDENTIALS_KEY_UNKNOWN',
+      'Credentials are sealed with a key that is not configured',
+      500,
+      {
+        keyId,
+      },
+    );
   }
 }
 
@@ -58,7 +63,10 @@ export class CredentialsCipher {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, this.key(this.activeKeyId), iv);
     cipher.setAAD(aad(owner));
-    const body = Buffer.concat([cipher.update(JSON.stringify(credentials), 'utf8'), cipher.final()]);
+    const body = Buffer.concat([
+      cipher.update(JSON.stringify(credentials), 'utf8'),
+      cipher.final(),
+    ]);
     const parts = [iv, cipher.getAuthTag(), body].map((part) => part.toString('base64'));
     return { keyId: this.activeKeyId, ciphertext: parts.join('.') };
   }

@@ -1,7 +1,7 @@
 import { Migrator } from '@mikro-orm/migrations';
 import type { Options } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { withTenancy } from '@tenantbus/tenant-context';
+import { TenantState, withTenancy } from '@tenantbus/tenant-context';
 import { AccountAudit } from '../accounts/account-audit.entity';
 import { Account } from '../accounts/account.entity';
 import { CustomerDailyMetrics } from '../account-metrics/customer-daily-metrics.entity';
@@ -9,7 +9,14 @@ import { MetricPoint } from '../account-metrics/metric-point.entity';
 import { SyncPolicy } from '../sync/sync-policy.entity';
 import { Migration20261125100000Sync } from './migrations/Migration20261125100000Sync';
 
-export const ENTITIES = [Account, MetricPoint, AccountAudit, SyncPolicy, CustomerDailyMetrics];
+export const ENTITIES = [
+  TenantState,
+  Account,
+  MetricPoint,
+  AccountAudit,
+  SyncPolicy,
+  CustomerDailyMetrics,
+];
 
 /** One ORM configuration for the service (app role) and the migration job (owner). */
 export function ormOptions(clientUrl: string, systemRole: string): Options<PostgreSqlDriver> {

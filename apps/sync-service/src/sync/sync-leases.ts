@@ -67,10 +67,12 @@ export class SyncLeases {
       'sync scheduler: lease due accounts',
       async () => {
         await this.em.execute(`select ${LEASE_LOCK}`);
-        const rows = await this.em.execute<{ tenant_id: string; account_id: string }[]>(
-          LEASE_SQL,
-          [this.config.SYNC_TENANT_CONCURRENCY, limit, owner, this.config.SYNC_LEASE_MS],
-        );
+        const rows = await this.em.execute<{ tenant_id: string; account_id: string }[]>(LEASE_SQL, [
+          this.config.SYNC_TENANT_CONCURRENCY,
+          limit,
+          owner,
+          this.config.SYNC_LEASE_MS,
+        ]);
         return rows.map((row) => ({ tenantId: row.tenant_id, accountId: row.account_id, owner }));
       },
       { auditLevel: 'debug' },

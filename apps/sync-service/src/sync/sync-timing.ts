@@ -19,7 +19,9 @@ export class SyncTiming {
   intervalFor(plan: { code: string; limits: PlanLimits }): number {
     const seconds = plan.limits[SYNC_INTERVAL_LIMIT];
     if (typeof seconds === 'number' && seconds > 0) return Math.round(seconds * 1_000);
-    return this.config.SYNC_PLAN_INTERVALS_MS.get(plan.code) ?? this.config.SYNC_DEFAULT_INTERVAL_MS;
+    return (
+      this.config.SYNC_PLAN_INTERVALS_MS.get(plan.code) ?? this.config.SYNC_DEFAULT_INTERVAL_MS
+    );
   }
 
   nextRun(now: Date, intervalMs: number): Date {

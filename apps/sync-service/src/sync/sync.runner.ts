@@ -78,7 +78,11 @@ export class SyncRunner {
         let end: RunEnd = { outcome: 'succeeded', more: false };
         for (let batch = 0; ; batch += 1) {
           const page = await provider.fetch(
-            { tenantId: lease.tenantId, accountId: lease.accountId, credentials: start.credentials },
+            {
+              tenantId: lease.tenantId,
+              accountId: lease.accountId,
+              credentials: start.credentials,
+            },
             checkpoint,
           );
           assertValidRecords(page.records);

@@ -50,9 +50,7 @@ export class UsagePublisher implements OnModuleInit, OnApplicationShutdown {
       'Usage events that could not be published',
       ['type'],
     );
-    this.published = metrics.counter('sync_usage_events_total', 'Usage events published', [
-      'type',
-    ]);
+    this.published = metrics.counter('sync_usage_events_total', 'Usage events published', ['type']);
   }
 
   async onModuleInit(): Promise<void> {

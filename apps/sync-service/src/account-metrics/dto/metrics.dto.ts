@@ -24,7 +24,10 @@ export class AggregateQuery {
   @IsISO8601({ strict: true })
   start_date!: string;
 
-  @ApiProperty({ example: '2025-02-01', description: "Day after the last (UTC): exclusive, as the seed's SQL" })
+  @ApiProperty({
+    example: '2025-02-01',
+    description: "Day after the last (UTC): exclusive, as the seed's SQL",
+  })
   @Matches(DAY, { message: 'end_date must be YYYY-MM-DD' })
   @IsISO8601({ strict: true })
   end_date!: string;

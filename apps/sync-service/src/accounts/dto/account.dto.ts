@@ -14,7 +14,12 @@ import {
   ArrayUnique,
   ValidateIf,
 } from 'class-validator';
-import { PROVIDER_NAMES, SYNC_STATUSES, type ProviderName, type SyncStatus } from '../account.entity';
+import {
+  PROVIDER_NAMES,
+  SYNC_STATUSES,
+  type ProviderName,
+  type SyncStatus,
+} from '../account.entity';
 import { IsCredentials } from './credentials.validator';
 
 const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$/;

@@ -1,11 +1,14 @@
 import { Migration } from '@mikro-orm/migrations';
+import { TENANT_STATE_TABLE_SQL } from '@tenantbus/tenant-context';
 
 /**
- * Accounts, their metric points, reassignment audit and per-tenant sync policy. Tables and indexes
+ * The lib's tenant state, accounts, their metric points, reassignment audit and per-tenant sync
+ * policy. Tables and indexes
  * only: grants and row-level security are applied by `migrateDatabase` from the entity metadata.
  */
 export class Migration20261125100000Sync extends Migration {
   override up(): void {
+    this.addSql(TENANT_STATE_TABLE_SQL);
     this.addSql(`create table account (
       tenant_id uuid not null,
       account_id text not null check (length(account_id) between 1 and 255),

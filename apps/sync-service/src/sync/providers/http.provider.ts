@@ -32,9 +32,11 @@ export class HttpProvider implements SyncProvider {
 
   async fetch(account: ProviderAccount, checkpoint: string | null): Promise<SyncBatch> {
     const base = this.config.SYNC_HTTP_BASE_URL;
-    if (!base)
-      throw new ProviderError('PROVIDER_NOT_CONFIGURED', 'SYNC_HTTP_BASE_URL is not set');
-    const url = new URL(`accounts/${encodeURIComponent(account.accountId)}/metrics`, `${base.replace(/\/$/, '')}/`);
+    if (!base) throw new ProviderError('PROVIDER_NOT_CONFIGURED', 'SYNC_HTTP_BASE_URL is not set');
+    const url = new URL(
+      `accounts/${encodeURIComponent(account.accountId)}/metrics`,
+      `${base.replace(/\/$/, '')}/`,
+    );
     if (checkpoint) url.searchParams.set('cursor', checkpoint);
     let response: Response;
     try {
@@ -51,9 +53,13 @@ export class HttpProvider implements SyncProvider {
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new ProviderError(`UPSTREAM_HTTP_${response.status}`, `The upstream answered ${response.status}`, {
-        status: response.status,
-      });
+      throw new ProviderError(
+        `UPSTREAM_HTTP_${response.status}`,
+        `The upstream answered ${response.status}`,
+        {
+          status: response.status,
+        },
+      );
     }
     return parsePage((await response.json().catch(() => undefined)) as UpstreamPage | undefined);
   }
@@ -62,7 +68,10 @@ export class HttpProvider implements SyncProvider {
 function headersOf(credentials: Credentials | null): Record<string, string> {
   if (!credentials) return {};
   return Object.fromEntries(
-    Object.entries(credentials).map(([key, value]) => [HEADER_NAMES[key] ?? key.replace(/_/g, '-'), value]),
+    Object.entries(credentials).map(([key, value]) => [
+      HEADER_NAMES[key] ?? key.replace(/_/g, '-'),
+      value,
+    ]),
   );
 }
 

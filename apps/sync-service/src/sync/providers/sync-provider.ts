@@ -45,9 +45,13 @@ export function assertValidRecords(records: readonly MetricRecord[]): void {
       Number.isNaN(record.time.getTime()) ||
       !Number.isFinite(record.value)
     ) {
-      throw new ProviderError('PROVIDER_RECORD_INVALID', 'The provider returned an invalid record', {
-        metric: String(record.metric).slice(0, 64),
-      });
+      throw new ProviderError(
+        'PROVIDER_RECORD_INVALID',
+        'The provider returned an invalid record',
+        {
+          metric: String(record.metric).slice(0, 64),
+        },
+      );
     }
   }
 }

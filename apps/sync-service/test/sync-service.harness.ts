@@ -1,0 +1,181 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { BusNaming, type PlanLimits, type TenantLifecycleType } from '@tenantbus/contracts';
+import { migrateDatabase } from '@tenantbus/tenant-context';
+import {
+  createTestBus,
+  createTestDatabase,
+  DirectoryStub,
+  httpRequest,
+  lifecycleEvent,
+  makeTenant,
+  TEST_NATS_URL,
+  waitFor,
+  type FakeTenant,
+  type HttpResult,
+  type TestBus,
+  type TestDatabase,
+} from '@tenantbus/testing';
+import { JSONCodec } from 'nats';
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AppModule } from '../src/app.module';
+import {
+  SyncServiceConfigSchema,
+  type SyncServiceConfig,
+} from '../src/config/sync-service.config';
+import { ormOptions } from '../src/database/mikro-orm.options';
+
+export const ADMIN_TOKEN = 'sync-test-admin-token-0123456789';
+export const KEY_1 = `k1:${randomBytes(32).toString('base64')}`;
+const codec = JSONCodec<unknown>();
+
+/** Who calls: a tenant (its API key), the admin token, or nobody. */
+export type Caller = FakeTenant | 'admin' | 'anonymous';
+
+export interface TenantOptions {
+  readonly plan?: string;
+  readonly limits?: PlanLimits;
+}
+
+/** The world one test file shares: a fresh database, bus prefix and directory stub. */
+export interface SyncWorld {
+  readonly db: TestDatabase;
+  readonly bus: TestBus;
+  readonly stub: DirectoryStub;
+  /** A fresh tenant, known to the directory and announced with `tenant.created` (applied). */
+  tenant(options?: TenantOptions): Promise<FakeTenant>;
+  /**
+   * Announces a lifecycle change like the tenant-service would (next version, whole snapshot)
+   * and waits until the sync-service applied it.
+   */
+  lifecycle(
+    tenant: FakeTenant,
+    type: TenantLifecycleType,
+    change?: { status?: FakeTenant['entry']['status'] } & TenantOptions,
+  ): Promise<void>;
+  count(sql: string, params?: unknown[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface SyncService {
+  readonly app: INestApplication;
+  readonly config: SyncServiceConfig;
+  call<T = Record<string, unknown>>(
+    as: Caller,
+    method: string,
+    path: string,
+    options?: { body?: unknown; headers?: Record<string, string> },
+  ): Promise<HttpResult<T>>;
+  close(): Promise<void>;
+}
+
+const limitsOf = new WeakMap<FakeTenant, { plan: string; limits: PlanLimits }>();
+
+export async function createSyncWorld(): Promise<SyncWorld> {
+  const db = await createTestDatabase('tb_sync');
+  const bus = await createTestBus('tb_sync');
+  const roles = { appRole: db.appRole, systemRole: db.systemRole };
+  await migrateDatabase(ormOptions(db.ownerUrl, db.systemRole), roles, { log: () => undefined });
+  const naming = new BusNaming(bus.prefix);
+  const stub = new DirectoryStub(bus.nc, naming);
+  const count = async (sql: string, params: unknown[] = []) =>
+    (await db.query<{ n: number }>(sql, params))[0].n;
+  const announce = async (tenant: FakeTenant, type: TenantLifecycleType) => {
+    const { plan, limits } = limitsOf.get(tenant)!;
+    const event = lifecycleEvent(tenant, type, { plan, limits });
+    // Published durably, as the tenant-service's outbox relay does (the stream exists once a
+    // sync-service started; the harness starts one before making tenants).
+    await bus.nc.jetstream().publish(naming.subject(type), codec.encode(event));
+    await waitFor(
+      async () =>
+        (await count('select count(*)::int as n from tenant_state where tenant_id = $1 and version >= $2', [
+          tenant.entry.id,
+          tenant.entry.version,
+        ])) === 1,
+      { timeoutMs: 10_000, what: `${type} applied` },
+    );
+  };
+  return {
+    db,
+    bus,
+    stub,
+    count,
+    async tenant(options = {}) {
+      const tenant = makeTenant({ plan: options.plan ?? 'pro' });
+      limitsOf.set(tenant, {
+        plan: tenant.entry.plan,
+        limits: options.limits ?? { sync_accounts: 50 },
+      });
+      stub.add(tenant.entry);
+      await announce(tenant, 'tenant.created');
+      return tenant;
+    },
+    async lifecycle(tenant, type, change = {}) {
+      const current = limitsOf.get(tenant)!;
+      const entry = {
+        ...tenant.entry,
+        status: change.status ?? tenant.entry.status,
+        plan: change.plan ?? tenant.entry.plan,
+        version: tenant.entry.version + 1,
+      };
+      Object.assign(tenant, { entry });
+      limitsOf.set(tenant, { plan: entry.plan, limits: change.limits ?? current.limits });
+      stub.add(entry);
+      await announce(tenant, type);
+    },
+    async close() {
+      stub.stop();
+      await bus.close();
+      await db.drop();
+    },
+  };
+}
+
+/** One sync-service instance on the world's database and bus; `env` overrides configuration. */
+export async function startSyncService(
+  world: SyncWorld,
+  env: Record<string, string> = {},
+): Promise<SyncService> {
+  const config = SyncServiceConfigSchema.parse({
+    DATABASE_URL: world.db.appUrl,
+    DB_APP_ROLE: world.db.appRole,
+    DB_SYSTEM_ROLE: world.db.systemRole,
+    NATS_URL: TEST_NATS_URL,
+    BUS_PREFIX: world.bus.prefix,
+    ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    CREDENTIALS_KEYS: KEY_1,
+    SYNC_SCHEDULER_ENABLED: 'false',
+    SYNC_TICK_MS: '50',
+    SYNC_PLAN_INTERVALS_MS: 'free:300,pro:300,enterprise:300',
+    SYNC_RETRY_BASE_MS: '100',
+    USAGE_FLUSH_MS: '100',
+    ...env,
+  });
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config)],
+  }).compile();
+  const app = moduleRef.createNestApplication({
+    logger: process.env.TEST_LOG_LEVEL ? undefined : false,
+  });
+  await app.listen(0, '127.0.0.1');
+  const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
+  return {
+    app,
+    config,
+    call(as, method, path, options = {}) {
+      const auth: Record<string, string> =
+        as === 'anonymous'
+          ? {}
+          : { authorization: `Bearer ${as === 'admin' ? ADMIN_TOKEN : as.apiKey}` };
+      return httpRequest(port, path, {
+        method,
+        body: options.body,
+        headers: { ...auth, ...options.headers },
+      });
+    },
+    close: () => app.close(),
+  };
+}
