@@ -21,10 +21,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from '../src/app.module';
-import {
-  SyncServiceConfigSchema,
-  type SyncServiceConfig,
-} from '../src/config/sync-service.config';
+import { SyncServiceConfigSchema, type SyncServiceConfig } from '../src/config/sync-service.config';
 import { ormOptions } from '../src/database/mikro-orm.options';
 
 export const ADMIN_TOKEN = 'sync-test-admin-token-0123456789';
@@ -90,10 +87,10 @@ export async function createSyncWorld(): Promise<SyncWorld> {
     await bus.nc.jetstream().publish(naming.subject(type), codec.encode(event));
     await waitFor(
       async () =>
-        (await count('select count(*)::int as n from tenant_state where tenant_id = $1 and version >= $2', [
-          tenant.entry.id,
-          tenant.entry.version,
-        ])) === 1,
+        (await count(
+          'select count(*)::int as n from tenant_state where tenant_id = $1 and version >= $2',
+          [tenant.entry.id, tenant.entry.version],
+        )) === 1,
       { timeoutMs: 10_000, what: `${type} applied` },
     );
   };
