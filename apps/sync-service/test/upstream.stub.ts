@@ -10,7 +10,8 @@ export interface UpstreamCall {
 
 /**
  * A small metrics upstream for the HTTP provider: `GET /accounts/:id/metrics?cursor=n` answers
- * one day of the four seed metrics per page, three pages per account (cursor 0..2), values a pure
+ * one day of the four seed metrics per page, three pages per account (cursor 0..2, then the last
+ * page again), values a pure
  * function of (account, page). Records every call and the most calls in flight per account and
  * per tenant (accounts are mapped to tenants by the test), so tests can prove pause and exclusivity.
  */
@@ -19,8 +20,8 @@ export class UpstreamStub {
   readonly tenantOf = new Map<string, string>();
   /** Answer every call after this delay (ms). */
   delayMs = 0;
-  /** Accounts whose calls fail with 500. */
-  readonly failing = new Set<string>();
+  /** Account → first page that fails with 500 (earlier pages still answer). */
+  readonly failFrom = new Map<string, number>();
   pages = 3;
   maxInFlightPerAccount = 0;
   readonly maxInFlightPerTenant = new Map<string, number>();
@@ -50,14 +51,15 @@ export class UpstreamStub {
       setTimeout(() => {
         this.bump(this.inFlightAccount, accountId, -1);
         this.bump(this.inFlightTenant, tenantId, -1);
-        if (this.failing.has(accountId)) {
+        const page = cursor === null ? 0 : Number(cursor);
+        if (page >= (this.failFrom.get(accountId) ?? Infinity)) {
           res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"boom"}');
           return;
         }
-        const page = cursor === null ? 0 : Number(cursor);
         res.writeHead(200, { 'content-type': 'application/json' }).end(
           JSON.stringify({
-            records: pageRecords(accountId, page),
+            // Past the last page, the last one again: the newest data is refreshed every run.
+            records: pageRecords(accountId, Math.min(page, this.pages - 1)),
             next_cursor: String(Math.min(page + 1, this.pages)),
             has_more: page + 1 < this.pages,
           }),
