@@ -4,3 +4,6 @@
 create role tenantbus_app login noinherit password 'tenantbus_app';
 create role tenantbus_system nologin;
 grant tenantbus_system to tenantbus_app;
+-- sync-service keeps its own database (its tenant_state and migrations must not meet another
+-- service's); its migrations run as the owner at boot and secure the tables for the roles above.
+create database tenantbus_sync;
