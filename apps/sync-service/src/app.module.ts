@@ -1,6 +1,5 @@
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { serviceFoundation, TenantOrmModule } from '@tenantbus/tenant-context';
+import { serviceDatabase, serviceFoundation } from '@tenantbus/tenant-context';
 import { AccountMetricsModule } from './account-metrics/account-metrics.module';
 import { AccountsModule } from './accounts/accounts.module';
 import { CommonModule } from './common/common.module';
@@ -19,11 +18,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ...serviceFoundation(config, { database: true }),
-        MikroOrmModule.forRoot({
-          ...ormOptions(config.DATABASE_URL, config.DB_SYSTEM_ROLE),
-          registerRequestContext: false,
-        }),
-        TenantOrmModule.forRoot(),
+        ...serviceDatabase(ormOptions(config.DATABASE_URL, config.DB_SYSTEM_ROLE)),
         CommonModule.forRoot(config),
         CredentialsModule.forRoot(config.CREDENTIALS_KEYS),
         UsageModule,

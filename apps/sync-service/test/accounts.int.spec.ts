@@ -45,8 +45,22 @@ describe('sync-service: accounts API (real Postgres + NATS)', () => {
         [tenantId, accountId],
       )
     )[0];
-  const accounts = (tenantId: string) =>
-    world.count('select count(*)::int as n from account where tenant_id = $1', [tenantId]);
+  const accounts = (tenantId: string) => world.rowsOf('account', tenantId);
+  /** The stored credentials of an account, opened as its owner with `keys`. */
+  const storedCredentials = async (
+    tenantId: string,
+    accountId: string,
+    keys: CredentialsCipher = cipher,
+  ) => {
+    const stored = await row(tenantId, accountId);
+    return keys.open(
+      {
+        keyId: stored.credentials_key_id as string,
+        ciphertext: stored.credentials_ciphertext as string,
+      },
+      { tenantId, accountId },
+    );
+  };
 
   it('creates an account in the seed shape, credentials sealed at rest and never returned', async () => {
     const tenant = await world.tenant();
@@ -80,12 +94,7 @@ describe('sync-service: accounts API (real Postgres + NATS)', () => {
     const stored = await row(tenant.entry.id, '310316675');
     expect(stored.credentials_key_id).toBe('k1');
     expect(JSON.stringify(stored)).not.toMatch(/secret-1/);
-    expect(
-      cipher.open(
-        { keyId: 'k1', ciphertext: stored.credentials_ciphertext as string },
-        { tenantId: tenant.entry.id, accountId: '310316675' },
-      ),
-    ).toEqual({
+    expect(await storedCredentials(tenant.entry.id, '310316675')).toEqual({
       airbnb_cookie: 'cookie-secret-1',
       x_airbnb_client_trace_id: 'trace-secret-1',
       x_client_version: 'v-secret-1',
@@ -231,13 +240,10 @@ describe('sync-service: accounts API (real Postgres + NATS)', () => {
       is_active: false,
       next_sync_at: null,
     });
-    const stored = await row(tenant.entry.id, account.account_id);
-    expect(
-      cipher.open(
-        { keyId: 'k1', ciphertext: stored.credentials_ciphertext as string },
-        { tenantId: tenant.entry.id, accountId: account.account_id },
-      ),
-    ).toEqual({ airbnb_cookie: 'c2', user_agent: 'ua1' });
+    expect(await storedCredentials(tenant.entry.id, account.account_id)).toEqual({
+      airbnb_cookie: 'c2',
+      user_agent: 'ua1',
+    });
     const removed = await svc.call<Body>(tenant, 'DELETE', path);
     expect(removed.status).toBe(200);
     expect(removed.body.deleted_at).toEqual(expect.any(String));
@@ -277,12 +283,7 @@ describe('sync-service: accounts API (real Postgres + NATS)', () => {
     await world.lifecycle(tenant, 'tenant.suspended', { status: 'suspended' });
     const refused = await svc.call<Body>(tenant, 'GET', `/api/v1/accounts/${account.account_id}`);
     expect([refused.status, refused.body.code]).toEqual([403, 'TENANT_SUSPENDED']);
-    expect(
-      await world.count(
-        'select count(*)::int as n from sync_policy where tenant_id = $1 and paused',
-        [tenant.entry.id],
-      ),
-    ).toBe(1);
+    expect(await world.rowsOf('sync_policy', tenant.entry.id, 'paused')).toBe(1);
     await world.lifecycle(tenant, 'tenant.activated', { status: 'active' });
     const served = await svc.call<Body>(tenant, 'GET', `/api/v1/accounts/${account.account_id}`);
     expect(served.status).toBe(200);
@@ -338,23 +339,11 @@ describe('sync-service: accounts API (real Postgres + NATS)', () => {
       });
       expect((await svc.call(a, 'GET', `/api/v1/accounts/${account.account_id}`)).status).toBe(404);
       expect((await svc.call(b, 'GET', `/api/v1/accounts/${account.account_id}`)).status).toBe(200);
-      expect(
-        await world.count('select count(*)::int as n from metric_point where tenant_id = $1', [
-          b.entry.id,
-        ]),
-      ).toBe(2);
-      expect(
-        await world.count('select count(*)::int as n from metric_point where tenant_id = $1', [
-          a.entry.id,
-        ]),
-      ).toBe(0);
-      const stored = await row(b.entry.id, account.account_id);
-      expect(
-        cipher.open(
-          { keyId: 'k1', ciphertext: stored.credentials_ciphertext as string },
-          { tenantId: b.entry.id, accountId: account.account_id },
-        ),
-      ).toEqual({ airbnb_cookie: 'moving-cookie' });
+      expect(await world.rowsOf('metric_point', b.entry.id)).toBe(2);
+      expect(await world.rowsOf('metric_point', a.entry.id)).toBe(0);
+      expect(await storedCredentials(b.entry.id, account.account_id)).toEqual({
+        airbnb_cookie: 'moving-cookie',
+      });
       const audit = await world.db.query<Record<string, unknown>>(
         'select tenant_id, account_id, action, old_customer_id, new_customer_id, actor from account_audit',
       );
@@ -438,22 +427,13 @@ describe('sync-service: accounts API (real Postgres + NATS)', () => {
     expect(tables.sort()).toEqual(['account', 'account_audit', 'metric_point', 'sync_policy']);
     const rowsOf = async (tenantId: string) => {
       const counts: Record<string, number> = {};
-      for (const table of tables)
-        counts[table] = await world.count(
-          `select count(*)::int as n from ${table} where tenant_id = $1`,
-          [tenantId],
-        );
+      for (const table of tables) counts[table] = await world.rowsOf(table, tenantId);
       return counts;
     };
     const keptBefore = await rowsOf(kept.entry.id);
     expect(Object.values(await rowsOf(gone.entry.id)).every((n) => n > 0)).toBe(true);
     await world.lifecycle(gone, 'tenant.deleted', { status: 'deleted' });
-    expect(
-      await world.count(
-        'select count(*)::int as n from sync_policy where tenant_id = $1 and stopped',
-        [gone.entry.id],
-      ),
-    ).toBe(1);
+    expect(await world.rowsOf('sync_policy', gone.entry.id, 'stopped')).toBe(1);
     await world.lifecycle(gone, 'tenant.purged', { status: 'deleted' });
     expect(await rowsOf(gone.entry.id)).toEqual({
       account: 0,
@@ -501,13 +481,9 @@ describe('sync-service: accounts API (real Postgres + NATS)', () => {
       const k2 = new CredentialsCipher(
         parseCredentialsKeys(`k2:${Buffer.alloc(32, 7).toString('base64')}`),
       );
-      const stored = await row(tenant.entry.id, bulk.account_id);
-      expect(
-        k2.open(
-          { keyId: 'k2', ciphertext: stored.credentials_ciphertext as string },
-          { tenantId: tenant.entry.id, accountId: bulk.account_id },
-        ),
-      ).toEqual({ airbnb_cookie: 'bulk' });
+      expect(await storedCredentials(tenant.entry.id, bulk.account_id, k2)).toEqual({
+        airbnb_cookie: 'bulk',
+      });
     } finally {
       await rotated.close();
     }

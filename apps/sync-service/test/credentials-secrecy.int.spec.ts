@@ -1,13 +1,12 @@
 import {
   httpRequest,
   startServiceProcess,
-  TEST_NATS_URL,
   waitFor,
   type FakeTenant,
   type ServiceProcess,
 } from '@tenantbus/testing';
 import { randomBytes } from 'node:crypto';
-import { ADMIN_TOKEN, createSyncWorld, KEY_1, type SyncWorld } from './sync-service.harness';
+import { ADMIN_TOKEN, createSyncWorld, worldEnv, type SyncWorld } from './sync-service.harness';
 import { UpstreamStub } from './upstream.stub';
 
 /**
@@ -44,13 +43,7 @@ describe('sync-service: credentials never appear in a response or a log line', (
     upstream = new UpstreamStub();
     const upstreamUrl = await upstream.start();
     service = await startServiceProcess('sync-service', {
-      DATABASE_URL: world.db.appUrl,
-      DB_APP_ROLE: world.db.appRole,
-      DB_SYSTEM_ROLE: world.db.systemRole,
-      NATS_URL: TEST_NATS_URL,
-      BUS_PREFIX: world.bus.prefix,
-      ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`,
-      CREDENTIALS_KEYS: KEY_1,
+      ...worldEnv(world),
       LOG_LEVEL: 'trace',
       SYNC_TICK_MS: '50',
       SYNC_PLAN_INTERVALS_MS: 'pro:200',

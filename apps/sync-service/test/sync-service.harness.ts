@@ -1,5 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { BusNaming, type PlanLimits, type TenantLifecycleType } from '@tenantbus/contracts';
 import { migrateDatabase } from '@tenantbus/tenant-context';
 import {
@@ -7,6 +6,7 @@ import {
   createTestDatabase,
   DirectoryStub,
   httpRequest,
+  listenTestApp,
   lifecycleEvent,
   makeTenant,
   TEST_NATS_URL,
@@ -18,8 +18,6 @@ import {
 } from '@tenantbus/testing';
 import { JSONCodec } from 'nats';
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { AppModule } from '../src/app.module';
 import { SyncServiceConfigSchema, type SyncServiceConfig } from '../src/config/sync-service.config';
 import { ormOptions } from '../src/database/mikro-orm.options';
@@ -53,6 +51,8 @@ export interface SyncWorld {
     change?: { status?: FakeTenant['entry']['status'] } & TenantOptions,
   ): Promise<void>;
   count(sql: string, params?: unknown[]): Promise<number>;
+  /** Rows of `table` owned by the tenant (and matching `condition`, trusted SQL), as the owner. */
+  rowsOf(table: string, tenantId: string, condition?: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -99,6 +99,10 @@ export async function createSyncWorld(): Promise<SyncWorld> {
     bus,
     stub,
     count,
+    rowsOf: (table, tenantId, condition = 'true') =>
+      count(`select count(*)::int as n from ${table} where tenant_id = $1 and ${condition}`, [
+        tenantId,
+      ]),
     async tenant(options = {}) {
       const tenant = makeTenant({ plan: options.plan ?? 'pro' });
       limitsOf.set(tenant, {
@@ -130,20 +134,27 @@ export async function createSyncWorld(): Promise<SyncWorld> {
   };
 }
 
-/** One sync-service instance on the world's database and bus; `env` overrides configuration. */
-export async function startSyncService(
-  world: SyncWorld,
-  env: Record<string, string> = {},
-): Promise<SyncService> {
-  const config = SyncServiceConfigSchema.parse({
+/** The settings that put a sync-service on the world's database and bus, as the app role. */
+export function worldEnv(world: SyncWorld): Record<string, string> {
+  return {
     DATABASE_URL: world.db.appUrl,
     DB_APP_ROLE: world.db.appRole,
     DB_SYSTEM_ROLE: world.db.systemRole,
     NATS_URL: TEST_NATS_URL,
     BUS_PREFIX: world.bus.prefix,
     ADMIN_TOKENS: `ops:${ADMIN_TOKEN}`,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     CREDENTIALS_KEYS: KEY_1,
+  };
+}
+
+/** One sync-service instance on the world's database and bus; `env` overrides configuration. */
+export async function startSyncService(
+  world: SyncWorld,
+  env: Record<string, string> = {},
+): Promise<SyncService> {
+  const config = SyncServiceConfigSchema.parse({
+    ...worldEnv(world),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SYNC_SCHEDULER_ENABLED: 'false',
     SYNC_TICK_MS: '50',
     SYNC_PLAN_INTERVALS_MS: 'free:300,pro:300,enterprise:300',
@@ -151,14 +162,7 @@ export async function startSyncService(
     USAGE_FLUSH_MS: '100',
     ...env,
   });
-  const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot(config)],
-  }).compile();
-  const app = moduleRef.createNestApplication({
-    logger: process.env.TEST_LOG_LEVEL ? undefined : false,
-  });
-  await app.listen(0, '127.0.0.1');
-  const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
+  const { app, port } = await listenTestApp(AppModule.forRoot(config));
   return {
     app,
     config,

@@ -60,10 +60,7 @@ describe('sync-service: sync engine and scheduler (real Postgres, NATS, upstream
         [tenant.entry.id, accountId],
       )
     )[0];
-  const points = (tenant: FakeTenant) =>
-    world.count('select count(*)::int as n from metric_point where tenant_id = $1', [
-      tenant.entry.id,
-    ]);
+  const points = (tenant: FakeTenant) => world.rowsOf('metric_point', tenant.entry.id);
   const usageOf = async (tenant: FakeTenant) =>
     (
       await readStream(world.bus.nc, new BusNaming(world.bus.prefix).stream(USAGE_STREAM), 0)

@@ -68,11 +68,6 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     return leases.length;
   }
 
-  /** Waits for the runs started so far (tests, shutdown). */
-  async idle(): Promise<void> {
-    await Promise.allSettled([...this.running]);
-  }
-
   private scheduleTick(): void {
     const delay = this.config.SYNC_TICK_MS * (0.8 + 0.4 * Math.random());
     this.timer = setTimeout(() => {

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
@@ -23,41 +24,27 @@ import {
 import { IsCredentials } from './credentials.validator';
 
 const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$/;
-const SECRET_FIELD = { maxLength: 8_192, writeOnly: true } as const;
 
 /** `true`/`false` in a query string; anything else stays and fails `@IsBoolean`. */
 const queryBoolean = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;
 
-/** The seed's credential fields, kept for compatibility; stored with `credentials`, encrypted. */
+/** A write-only secret string of the seed's: stored with `credentials`, encrypted. */
+const SeedSecret = () =>
+  applyDecorators(
+    ApiPropertyOptional({ maxLength: 8_192, writeOnly: true, description: 'Stored encrypted' }),
+    IsOptional(),
+    IsString(),
+    MaxLength(8_192),
+    Matches(/^[^\r\n\0]*$/, { message: '$property must not contain line breaks' }),
+  );
+
+/** The seed's credential fields, kept for compatibility; all of them form one secret. */
 class SeedCredentialFields {
-  @ApiPropertyOptional({ ...SECRET_FIELD, description: 'Seed field; stored encrypted' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(8_192)
-  @Matches(/^[^\r\n\0]*$/)
-  airbnb_cookie?: string;
-
-  @ApiPropertyOptional({ ...SECRET_FIELD, description: 'Seed field; stored encrypted' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(8_192)
-  @Matches(/^[^\r\n\0]*$/)
-  x_airbnb_client_trace_id?: string;
-
-  @ApiPropertyOptional({ ...SECRET_FIELD, description: 'Seed field; stored encrypted' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(8_192)
-  @Matches(/^[^\r\n\0]*$/)
-  x_client_version?: string;
-
-  @ApiPropertyOptional({ ...SECRET_FIELD, description: 'Seed field; stored encrypted' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(8_192)
-  @Matches(/^[^\r\n\0]*$/)
-  user_agent?: string;
+  @SeedSecret() airbnb_cookie?: string;
+  @SeedSecret() x_airbnb_client_trace_id?: string;
+  @SeedSecret() x_client_version?: string;
+  @SeedSecret() user_agent?: string;
 
   @ApiPropertyOptional({
     writeOnly: true,
