@@ -260,4 +260,31 @@ describe('sync-service: sync engine and scheduler (real Postgres, NATS, upstream
       expect(text).toMatch(/sync_runs_total\{[^}]*outcome="succeeded"[^}]*\} [1-9]/);
     }
   });
+
+  it('takes due accounts round-robin across tenants: a large tenant cannot starve a small one', async () => {
+    const idle = await startSyncService(world, { SYNC_HTTP_BASE_URL: upstreamUrl });
+    running.push(idle);
+    const [large, small] = [await world.tenant(), await world.tenant()];
+    const largeAccounts: string[] = [];
+    for (let i = 0; i < 8; i += 1) largeAccounts.push(await createAccount(idle, large));
+    const smallAccount = await createAccount(idle, small);
+    upstream.delayMs = 30;
+    const from = upstream.calls.length;
+    await start({
+      SYNC_BATCH_SIZE: '2',
+      SYNC_TENANT_CONCURRENCY: '2',
+      SYNC_PLAN_INTERVALS_MS: 'pro:600000',
+    });
+    await waitFor(() => upstream.callsFor(small.entry.id) > 0, { what: 'the small tenant synced' });
+    // The large tenant's accounts were due first, yet the small one is among the first two
+    // (other tests' tenants may take slots too: they are not counted).
+    const ofTheTwo = upstream.calls
+      .slice(from)
+      .filter((call) =>
+        [large.entry.id, small.entry.id].includes(upstream.tenantOf.get(call.accountId)!),
+      );
+    const firstTwo = [...new Set(ofTheTwo.map((call) => call.accountId))].slice(0, 2);
+    expect(firstTwo).toContain(smallAccount);
+    expect(largeAccounts).toContain(firstTwo.find((id) => id !== smallAccount));
+  });
 });
