@@ -35,12 +35,10 @@ import { measureLatency, type Sample } from './measure';
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const TENANTS = 50;
 const ROWS = 100;
-const WIDTHS = process.env.BENCH_WIDTHS
-  ? (JSON.parse(process.env.BENCH_WIDTHS) as { inFlight: number; count: number }[])
-  : [
-      { inFlight: 1, count: 1_000 },
-      { inFlight: 64, count: 5_000 },
-    ];
+const WIDTHS = [
+  { inFlight: 1, count: 1_000 },
+  { inFlight: 64, count: 5_000 },
+];
 
 interface ItemRequest {
   readonly tenantId?: string;
