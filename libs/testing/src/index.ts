@@ -9,3 +9,4 @@ export * from './read-stream';
 export * from './service-process';
 export * from './tcp-proxy';
 export * from './otlp-receiver';
+export * from './nats-server';
