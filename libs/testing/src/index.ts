@@ -9,3 +9,5 @@ export * from './read-stream';
 export * from './service-process';
 export * from './tcp-proxy';
 export * from './nest-app';
+export * from './otlp-receiver';
+export * from './nats-server';
