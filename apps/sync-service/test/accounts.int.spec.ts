@@ -1,6 +1,7 @@
-import { AccountSubjects, BusNaming } from '@tenantbus/contracts';
+import { AccountSubjects, BusNaming, USAGE_STREAM } from '@tenantbus/contracts';
+import { ensureUsageStream } from '@tenantbus/tenant-context';
 import type { FakeTenant } from '@tenantbus/testing';
-import { waitFor } from '@tenantbus/testing';
+import { readStream, waitFor } from '@tenantbus/testing';
 import { JSONCodec } from 'nats';
 import { CredentialsCipher, parseCredentialsKeys } from '../src/credentials/credentials.cipher';
 import {
@@ -487,5 +488,37 @@ describe('sync-service: accounts API (real Postgres + NATS)', () => {
     } finally {
       await rotated.close();
     }
+  });
+
+  it('usage publishing that fails never fails the request: logged, counted, kept for later', async () => {
+    const tenant = await world.tenant();
+    const stream = new BusNaming(world.bus.prefix).stream(USAGE_STREAM);
+    const jsm = await world.bus.nc.jetstreamManager();
+    await jsm.streams.delete(stream);
+    const failures = async () => {
+      const text = (await svc.call<string>('anonymous', 'GET', '/metrics')).body;
+      return Number(
+        /sync_usage_publish_failures_total\{[^}]*type="api.requests"[^}]*\} (\d+)/.exec(
+          text,
+        )?.[1] ?? 0,
+      );
+    };
+    try {
+      const res = await svc.call<Body[]>(tenant, 'GET', '/api/v1/accounts');
+      expect(res.status).toBe(200);
+      await waitFor(async () => (await failures()) > 0, { what: 'a counted publish failure' });
+    } finally {
+      await ensureUsageStream(world.bus.nc, new BusNaming(world.bus.prefix));
+    }
+    // The count was kept: once the stream is back, the tenant's request is published after all.
+    const events = await waitFor(
+      async () => {
+        const stored = await readStream(world.bus.nc, stream, 0);
+        const mine = stored.filter((message) => message.headers['x-tenant-id'] === tenant.entry.id);
+        return mine.length ? mine : undefined;
+      },
+      { what: 'the kept api.requests count' },
+    );
+    expect(events[0].data).toMatchObject({ type: 'api.requests', data: { value: 1 } });
   });
 });

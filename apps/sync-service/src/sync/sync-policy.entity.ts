@@ -8,7 +8,7 @@ import { TenantScopedEntity } from '@tenantbus/tenant-context';
 @Entity({ tableName: 'sync_policy' })
 export class SyncPolicy extends TenantScopedEntity {
   [PrimaryKeyProp]?: 'tenantId';
-  [OptionalProps]?: 'paused' | 'stopped' | 'updatedAt';
+  [OptionalProps]?: 'paused' | 'stopped' | 'lastLeasedAt' | 'updatedAt';
 
   @Property({ type: 'text' })
   planCode!: string;
@@ -25,6 +25,10 @@ export class SyncPolicy extends TenantScopedEntity {
 
   @Property({ type: 'boolean' })
   stopped = false;
+
+  /** When the scheduler last leased one of its accounts: the least recently served go first. */
+  @Property({ type: 'timestamptz', nullable: true })
+  lastLeasedAt: Date | null = null;
 
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();

@@ -2,7 +2,7 @@ import {
   Inject,
   Injectable,
   Logger,
-  type OnApplicationShutdown,
+  type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
 import { BusNaming, Subjects } from '@tenantbus/contracts';
@@ -26,7 +26,7 @@ export type UsageType = 'sync.runs' | 'sync.records' | 'api.requests';
  * and api.requests counts are kept for the next flush.
  */
 @Injectable()
-export class UsagePublisher implements OnModuleInit, OnApplicationShutdown {
+export class UsagePublisher implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(UsagePublisher.name);
   private readonly instance = randomUUID();
   private readonly pendingRequests = new Map<string, number>();
@@ -59,7 +59,8 @@ export class UsagePublisher implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before any connection closes (those go in `onApplicationShutdown`): the last counts out. */
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
   }

@@ -71,6 +71,7 @@ export class Migration20261125100000Sync extends Migration {
       max_accounts integer check (max_accounts >= 0),
       paused boolean not null default false,
       stopped boolean not null default false,
+      last_leased_at timestamptz,
       updated_at timestamptz not null default now())`);
   }
 }
