@@ -254,6 +254,15 @@ describe('sync-service: accounts API (real Postgres + NATS)', () => {
 
   it('403 ACCOUNT_LIMIT_REACHED over the plan limit; plan_changed raises it', async () => {
     const tenant = await world.tenant({ plan: 'free', limits: { sync_accounts: 2 } });
+    // tenant.created provisioned the tenant's policy from its plan.
+    expect(
+      await world.db.query(
+        'select plan_code, interval_ms, max_accounts, paused, stopped from sync_policy where tenant_id = $1',
+        [tenant.entry.id],
+      ),
+    ).toEqual([
+      { plan_code: 'free', interval_ms: 300, max_accounts: 2, paused: false, stopped: false },
+    ]);
     await create(tenant);
     await create(tenant);
     const third = await svc.call<Body>(tenant, 'POST', '/api/v1/accounts', {
@@ -281,13 +290,20 @@ describe('sync-service: accounts API (real Postgres + NATS)', () => {
   it('a suspended tenant gets 403 at the edge; activated, it is served again', async () => {
     const tenant = await world.tenant();
     const account = await create(tenant);
-    await world.lifecycle(tenant, 'tenant.suspended', { status: 'suspended' });
+    const suspended = await world.lifecycle(tenant, 'tenant.suspended', { status: 'suspended' });
     const refused = await svc.call<Body>(tenant, 'GET', `/api/v1/accounts/${account.account_id}`);
     expect([refused.status, refused.body.code]).toEqual([403, 'TENANT_SUSPENDED']);
     expect(await world.rowsOf('sync_policy', tenant.entry.id, 'paused')).toBe(1);
     await world.lifecycle(tenant, 'tenant.activated', { status: 'active' });
     const served = await svc.call<Body>(tenant, 'GET', `/api/v1/accounts/${account.account_id}`);
     expect(served.status).toBe(200);
+    // A redelivered (older) suspension changes nothing: a later marker event proves it was seen.
+    await world.publish(suspended);
+    await world.lifecycle(tenant, 'tenant.updated');
+    expect(await world.rowsOf('sync_policy', tenant.entry.id, 'not paused')).toBe(1);
+    expect((await svc.call(tenant, 'GET', `/api/v1/accounts/${account.account_id}`)).status).toBe(
+      200,
+    );
   });
 
   describe('reassigning an account to another customer', () => {

@@ -1,5 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
-import { BusNaming, type PlanLimits, type TenantLifecycleType } from '@tenantbus/contracts';
+import {
+  BusNaming,
+  type PlanLimits,
+  type TenantLifecycleEvent,
+  type TenantLifecycleType,
+} from '@tenantbus/contracts';
 import { migrateDatabase } from '@tenantbus/tenant-context';
 import {
   createTestBus,
@@ -49,7 +54,9 @@ export interface SyncWorld {
     tenant: FakeTenant,
     type: TenantLifecycleType,
     change?: { status?: FakeTenant['entry']['status'] } & TenantOptions,
-  ): Promise<void>;
+  ): Promise<TenantLifecycleEvent>;
+  /** Publishes an event as it is (redelivery, duplicates), without waiting for anything. */
+  publish(event: TenantLifecycleEvent): Promise<void>;
   count(sql: string, params?: unknown[]): Promise<number>;
   /** Rows of `table` owned by the tenant (and matching `condition`, trusted SQL), as the owner. */
   rowsOf(table: string, tenantId: string, condition?: string): Promise<number>;
@@ -79,12 +86,15 @@ export async function createSyncWorld(): Promise<SyncWorld> {
   const stub = new DirectoryStub(bus.nc, naming);
   const count = async (sql: string, params: unknown[] = []) =>
     (await db.query<{ n: number }>(sql, params))[0].n;
+  // Published durably, as the tenant-service's outbox relay does (the stream exists once a
+  // sync-service started; tests start one before making tenants).
+  const publish = async (event: TenantLifecycleEvent) => {
+    await bus.nc.jetstream().publish(naming.subject(event.type), codec.encode(event));
+  };
   const announce = async (tenant: FakeTenant, type: TenantLifecycleType) => {
     const { plan, limits } = limitsOf.get(tenant)!;
     const event = lifecycleEvent(tenant, type, { plan, limits });
-    // Published durably, as the tenant-service's outbox relay does (the stream exists once a
-    // sync-service started; the harness starts one before making tenants).
-    await bus.nc.jetstream().publish(naming.subject(type), codec.encode(event));
+    await publish(event);
     await waitFor(
       async () =>
         (await count(
@@ -93,6 +103,7 @@ export async function createSyncWorld(): Promise<SyncWorld> {
         )) === 1,
       { timeoutMs: 10_000, what: `${type} applied` },
     );
+    return event;
   };
   return {
     db,
@@ -124,8 +135,9 @@ export async function createSyncWorld(): Promise<SyncWorld> {
       Object.assign(tenant, { entry });
       limitsOf.set(tenant, { plan: entry.plan, limits: change.limits ?? current.limits });
       stub.add(entry);
-      await announce(tenant, type);
+      return announce(tenant, type);
     },
+    publish,
     async close() {
       stub.stop();
       await bus.close();
