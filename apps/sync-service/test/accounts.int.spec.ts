@@ -245,6 +245,8 @@ describe('sync-service: accounts API (real Postgres + NATS)', () => {
       airbnb_cookie: 'c2',
       user_agent: 'ua1',
     });
+    const inactive = await svc.call<Body>(tenant, 'POST', `${path}/sync`);
+    expect([inactive.status, inactive.body.code]).toEqual([409, 'ACCOUNT_INACTIVE']);
     const removed = await svc.call<Body>(tenant, 'DELETE', path);
     expect(removed.status).toBe(200);
     expect(removed.body.deleted_at).toEqual(expect.any(String));
@@ -409,6 +411,10 @@ describe('sync-service: accounts API (real Postgres + NATS)', () => {
         details: { account_ids: ['missing'] },
       });
       expect(await accounts(a.entry.id)).toBe(2);
+      const same = await svc.call<Body>('admin', 'POST', path, {
+        body: { ...body, from_customer_id: b.entry.id },
+      });
+      expect([same.status, same.body.code]).toEqual([400, 'REASSIGN_SAME_CUSTOMER']);
       const moved = await svc.call<Body>('admin', 'POST', path, { body });
       expect(moved.status).toBe(200);
       expect(moved.body).toEqual({

@@ -1,14 +1,16 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { AdminRequiredError, TenantbusError, TenantContext } from '@tenantbus/tenant-context';
+import { AdminRequiredError, TenantContext } from '@tenantbus/tenant-context';
 import { isOperator } from '../common/actor';
 import { Clock } from '../common/clock';
 import {
   AccountExistsError,
+  AccountInactiveError,
   AccountNotFoundError,
   CustomerMismatchError,
   CustomerRequiredError,
+  ReassignSameCustomerError,
 } from '../common/sync.errors';
 import { AccountCredentials } from '../credentials/account-credentials';
 import { AccountAudit } from './account-audit.entity';
@@ -111,10 +113,7 @@ export class AccountsService {
   /** Queues a run now: the scheduler leases it on its next tick, so it never runs twice at once. */
   async triggerSync(accountId: string): Promise<AccountView> {
     const account = await this.load(accountId);
-    if (!account.isActive)
-      throw new TenantbusError('ACCOUNT_INACTIVE', 'The account is not active', 409, {
-        account_id: accountId,
-      });
+    if (!account.isActive) throw new AccountInactiveError(accountId);
     account.nextSyncAt = this.clock.now();
     account.consecutiveFailures = 0;
     if (account.syncStatus !== 'running') account.syncStatus = 'queued';
@@ -134,12 +133,7 @@ export class AccountsService {
   async bulkAssign(customerId: string, dto: BulkAssignDto): Promise<BulkAssignView> {
     this.assertOwnCustomer(customerId);
     if (!isOperator(this.context)) throw new AdminRequiredError();
-    if (dto.from_customer_id === customerId)
-      throw new TenantbusError(
-        'REASSIGN_SAME_CUSTOMER',
-        'from_customer_id is the customer already',
-        400,
-      );
+    if (dto.from_customer_id === customerId) throw new ReassignSameCustomerError(customerId);
     const moved = await this.reassign.execute({
       fromTenantId: dto.from_customer_id,
       toTenantId: customerId,

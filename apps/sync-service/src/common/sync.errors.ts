@@ -62,3 +62,17 @@ export class DateRangeInvalidError extends TenantbusError {
     });
   }
 }
+
+export class AccountInactiveError extends TenantbusError {
+  constructor(accountId: string) {
+    super('ACCOUNT_INACTIVE', 'The account is not active', 409, { account_id: accountId });
+  }
+}
+
+export class ReassignSameCustomerError extends TenantbusError {
+  constructor(customerId: string) {
+    super('REASSIGN_SAME_CUSTOMER', 'The accounts belong to this customer already', 400, {
+      customerId,
+    });
+  }
+}
