@@ -14,28 +14,44 @@ import {
   TenantContext,
 } from '@tenantbus/tenant-context';
 import type { NatsConnection } from 'nats';
+import type { Counter } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import { SYNC_CONFIG, type SyncServiceConfig } from '../config/sync-service.config';
 
 export type UsageType = 'sync.runs' | 'sync.records' | 'api.requests';
 
+interface PendingEvent {
+  readonly tenantId: string;
+  readonly type: UsageType;
+  readonly id: string;
+  readonly time: string;
+  readonly subject?: string;
+  readonly data: Record<string, unknown>;
+}
+
+/** Events kept for retry while NATS is away; beyond this the oldest are dropped. */
+const MAX_RETRY = 10_000;
+
 /**
  * Usage events for the usage-service, each published durably in its tenant's context with an
  * idempotency id (JetStream drops a re-publish of the same id). Usage is never worth failing the
- * work it measures: a publish that fails is logged and counted (`sync_usage_publish_failures_total`),
- * and api.requests counts are kept for the next flush.
+ * work it measures: a publish that fails is logged, counted (`sync_usage_publish_failures_total`)
+ * and retried with the same id on every flush, from a bounded in-memory buffer (lost if the
+ * process dies first — an outbox would close that gap).
  */
 @Injectable()
 export class UsagePublisher implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(UsagePublisher.name);
   private readonly instance = randomUUID();
   private readonly pendingRequests = new Map<string, number>();
+  private readonly retry: PendingEvent[] = [];
   private sequence = 0;
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
 
-  private readonly failures;
-  private readonly published;
+  private readonly failures: Counter<'type'>;
+  private readonly published: Counter<'type'>;
+  private readonly dropped: Counter<'type'>;
 
   constructor(
     private readonly bus: TenantBus,
@@ -51,6 +67,11 @@ export class UsagePublisher implements OnModuleInit, OnModuleDestroy {
       ['type'],
     );
     this.published = metrics.counter('sync_usage_events_total', 'Usage events published', ['type']);
+    this.dropped = metrics.counter(
+      'sync_usage_events_dropped_total',
+      'Usage events given up after the retry buffer filled',
+      ['type'],
+    );
   }
 
   async onModuleInit(): Promise<void> {
@@ -70,60 +91,80 @@ export class UsagePublisher implements OnModuleInit, OnModuleDestroy {
     this.pendingRequests.set(tenantId, (this.pendingRequests.get(tenantId) ?? 0) + 1);
   }
 
-  /** Publishes one event in the tenant's scope; returns whether it was accepted. */
+  /** Publishes one event in the tenant's scope; one that fails is retried on every flush. */
   async publish(
     tenantId: string,
     type: UsageType,
     value: number,
     options: { id: string; subject?: string; data?: Record<string, unknown> },
-  ): Promise<boolean> {
+  ): Promise<void> {
+    const event: PendingEvent = {
+      tenantId,
+      type,
+      id: options.id,
+      time: new Date().toISOString(),
+      subject: options.subject,
+      data: { ...options.data, value },
+    };
+    if (!(await this.send(event))) this.keep(event);
+  }
+
+  flush(): Promise<void> {
+    this.flushing ??= this.flushAll().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async flushAll(): Promise<void> {
+    // Retried with their own id: JetStream drops one that did arrive, so nothing counts twice.
+    for (const event of this.retry.splice(0)) {
+      if (!(await this.send(event))) this.keep(event);
+    }
+    const batch = [...this.pendingRequests];
+    this.pendingRequests.clear();
+    for (const [tenantId, count] of batch) {
+      this.sequence += 1;
+      await this.publish(tenantId, 'api.requests', count, {
+        id: `api.requests:${this.instance}:${this.sequence}`,
+      });
+    }
+  }
+
+  private async send(event: PendingEvent): Promise<boolean> {
     try {
-      await this.context.runWithTenant(tenantId, () =>
+      await this.context.runWithTenant(event.tenantId, () =>
         this.bus.publishDurable(
-          Subjects.usageEvent(type),
+          Subjects.usageEvent(event.type),
           {
-            id: options.id,
-            type,
+            id: event.id,
+            type: event.type,
             source: 'sync-service',
-            time: new Date().toISOString(),
-            subject: options.subject,
-            data: { ...options.data, value },
+            time: event.time,
+            subject: event.subject,
+            data: event.data,
           },
-          options.id,
+          event.id,
         ),
       );
-      this.published.inc({ type });
+      this.published.inc({ type: event.type });
       return true;
     } catch (error) {
-      this.failures.inc({ type });
+      this.failures.inc({ type: event.type });
       this.logger.warn({
-        msg: 'usage event not published',
-        type,
-        tenant: tenantId,
+        msg: 'usage event not published; retrying at the next flush',
+        type: event.type,
+        tenant: event.tenantId,
         error: error instanceof Error ? error.message : String(error),
       });
       return false;
     }
   }
 
-  flush(): Promise<void> {
-    this.flushing ??= this.flushRequests().finally(() => (this.flushing = undefined));
-    return this.flushing;
-  }
-
-  private async flushRequests(): Promise<void> {
-    const batch = [...this.pendingRequests];
-    this.pendingRequests.clear();
-    for (const [tenantId, count] of batch) {
-      this.sequence += 1;
-      const id = `api.requests:${this.instance}:${this.sequence}`;
-      const ok = await this.publish(tenantId, 'api.requests', count, { id });
-      // Kept for the next flush; the new event gets a new id, so nothing is counted twice.
-      if (!ok) this.countRequests(tenantId, count);
+  /** Bounded: in a long outage the oldest go first (counted), memory does not grow without end. */
+  private keep(event: PendingEvent): void {
+    if (this.retry.length >= MAX_RETRY) {
+      const dropped = this.retry.shift()!;
+      this.dropped.inc({ type: dropped.type });
     }
-  }
-
-  private countRequests(tenantId: string, count: number): void {
-    this.pendingRequests.set(tenantId, (this.pendingRequests.get(tenantId) ?? 0) + count);
+    this.retry.push(event);
   }
 }
