@@ -125,6 +125,12 @@ describe('sync-service: sync engine and scheduler (real Postgres, NATS, upstream
     expect(metrics.status).toBe(200);
     expect(metrics.body).toHaveLength(12);
     expect(metrics.body[0]).toMatchObject({ time: '2025-01-03T00:00:00.000Z' });
+    const byAdmin = await svc.call<Body[]>(
+      'admin',
+      'GET',
+      `/api/v1/accounts/${accountId}/metrics?customer_id=${tenant.entry.id}&start=2025-01-01T00:00:00Z`,
+    );
+    expect(byAdmin.body).toEqual(metrics.body);
 
     // Usage: sync runs and records, and the API requests made above, in the tenant's context.
     const total = (events: StoredMessage[], type: string) =>

@@ -20,7 +20,7 @@ export class AccountMetricsController {
     @Param('id') id: string,
     @Query() query: AccountMetricsQuery,
   ): Promise<MetricPointView[]> {
-    return this.metrics.forAccount(id, query.start, query.end);
+    return this.metrics.forAccount(id, query);
   }
 
   @Get('customers/:customerId/metrics/aggregate')

@@ -5,7 +5,12 @@ import { AccountsService } from '../accounts/accounts.service';
 import { Clock } from '../common/clock';
 import { AccountNotFoundError, DateRangeInvalidError } from '../common/sync.errors';
 import { CustomerDailyMetrics } from './customer-daily-metrics.entity';
-import type { CustomerAggregateView, MetricPointView, OccupancyView } from './dto/metrics.dto';
+import type {
+  AccountMetricsQuery,
+  CustomerAggregateView,
+  MetricPointView,
+  OccupancyView,
+} from './dto/metrics.dto';
 import { MetricPoint } from './metric-point.entity';
 
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
@@ -21,7 +26,11 @@ export class AccountMetricsService {
     private readonly clock: Clock,
   ) {}
 
-  async forAccount(accountId: string, start?: string, end?: string): Promise<MetricPointView[]> {
+  async forAccount(
+    accountId: string,
+    { customer_id: customerId, start, end }: AccountMetricsQuery,
+  ): Promise<MetricPointView[]> {
+    this.accounts.assertOwnCustomer(customerId);
     const until = end ? new Date(end) : this.clock.now();
     const from = start ? new Date(start) : new Date(until.getTime() - DEFAULT_WINDOW_MS);
     if (from >= until) throw new DateRangeInvalidError(from.toISOString(), until.toISOString());

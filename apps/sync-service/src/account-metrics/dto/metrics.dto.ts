@@ -1,9 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, Matches } from 'class-validator';
+import { IsISO8601, IsOptional, IsUUID, Matches } from 'class-validator';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export class AccountMetricsQuery {
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: "Admins name the account's tenant here; a tenant key may only name its own",
+  })
+  @IsOptional()
+  @IsUUID()
+  customer_id?: string;
+
   @ApiPropertyOptional({
     example: '2025-01-01T00:00:00Z',
     description: 'Inclusive; default 30 days before `end`',
