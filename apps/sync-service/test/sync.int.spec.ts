@@ -237,6 +237,26 @@ describe('sync-service: sync engine and scheduler (real Postgres, NATS, upstream
     expect([foreign.status, foreign.body.code]).toEqual([404, 'ACCOUNT_NOT_FOUND']);
   });
 
+  it('plan_changed to a shorter interval takes effect now, not after the old interval', async () => {
+    const svc = await start({ SYNC_PLAN_INTERVALS_MS: 'pro:3600000' });
+    const tenant = await world.tenant();
+    const accountId = await createAccount(svc, tenant);
+    await waitFor(async () => (await accountRow(tenant, accountId)).sync_status === 'succeeded', {
+      what: 'first sync',
+    });
+    const next = (await accountRow(tenant, accountId)).next_sync_at.getTime();
+    expect(next - Date.now()).toBeGreaterThan(3_000_000);
+    const calls = upstream.callsFor(tenant.entry.id);
+    await world.lifecycle(tenant, 'tenant.plan_changed', {
+      plan: 'enterprise',
+      limits: { sync_accounts: null, sync_interval_seconds: 0.2 },
+    });
+    expect(await world.rowsOf('sync_policy', tenant.entry.id, 'interval_ms = 200')).toBe(1);
+    await waitFor(() => upstream.callsFor(tenant.entry.id) > calls + 3, {
+      what: 'runs at the new interval',
+    });
+  });
+
   it('two scheduler instances never sync one account twice at once, and cap each tenant', async () => {
     upstream.delayMs = 40;
     const env = {
