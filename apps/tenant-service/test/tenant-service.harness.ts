@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { migrateDatabase } from '@tenantbus/tenant-context';
 import {
   createTestBus,
   createTestDatabase,
@@ -17,7 +18,7 @@ import {
   TenantServiceConfigSchema,
   type TenantServiceConfig,
 } from '../src/config/tenant-service.config';
-import { migrate } from '../src/database/migrate';
+import { ormOptions } from '../src/database/mikro-orm.options';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -52,8 +53,8 @@ export async function startTenantService(
 ): Promise<TenantServiceHarness> {
   const db = await createTestDatabase('tb_tenants');
   const bus = await createTestBus('tb_tenants');
-  await migrate(
-    db.ownerUrl,
+  await migrateDatabase(
+    ormOptions(db.ownerUrl, db.systemRole),
     { appRole: db.appRole, systemRole: db.systemRole },
     { log: () => undefined },
   );

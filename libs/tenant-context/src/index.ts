@@ -39,3 +39,5 @@ export * from './metrics';
 export * from './nats/jetstream-intake';
 export * from './nats/jetstream-batch-consumer';
 export * from './nats/streams';
+export * from './database/database.config';
+export * from './database/migrate-database';

@@ -1,14 +1,8 @@
-import { loadConfig, serviceConfigSchema } from '@tenantbus/tenant-context';
+import { DatabaseConfigShape, loadConfig, serviceConfigSchema } from '@tenantbus/tenant-context';
 import { z } from 'zod';
 
 export const TenantServiceConfigSchema = serviceConfigSchema('tenant-service', 3001).extend({
-  DATABASE_URL: z.string().min(1),
-  /** Schema owner; when set, pending migrations run at boot (dev, tests). Secret. */
-  DATABASE_OWNER_URL: z.string().min(1).optional(),
-  DB_APP_ROLE: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-    .default('tenantbus_app'),
+  ...DatabaseConfigShape,
   OUTBOX_RELAY_ENABLED: z
     .enum(['true', 'false'])
     .default('true')

@@ -32,7 +32,12 @@ export function serviceConfigSchema(serviceName: string, port: number) {
 }
 
 /** Keys whose values are secrets: shown as `[redacted]` by `describeConfig`. */
-export const SECRET_CONFIG_KEYS = new Set(['ADMIN_TOKENS', 'DATABASE_URL', 'CREDENTIALS_KEYS']);
+export const SECRET_CONFIG_KEYS = new Set([
+  'ADMIN_TOKENS',
+  'DATABASE_URL',
+  'DATABASE_OWNER_URL',
+  'CREDENTIALS_KEYS',
+]);
 
 export class ConfigError extends Error {}
 
