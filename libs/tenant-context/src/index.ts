@@ -41,3 +41,7 @@ export * from './nats/jetstream-batch-consumer';
 export * from './nats/streams';
 export * from './database/database.config';
 export * from './database/migrate-database';
+export * from './lifecycle/tenant-state.entity';
+export * from './lifecycle/on-tenant-lifecycle.decorator';
+export * from './lifecycle/tenant-lifecycle.follower';
+export * from './lifecycle/tenant-lifecycle.module';

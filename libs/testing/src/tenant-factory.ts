@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { TenantDirectoryEntry, TenantStatus } from '@tenantbus/contracts';
+import type {
+  PlanLimits,
+  TenantDirectoryEntry,
+  TenantLifecycleEvent,
+  TenantLifecycleType,
+  TenantStatus,
+} from '@tenantbus/contracts';
 import { generateApiKey } from '@tenantbus/tenant-context';
 
 export interface FakeTenant {
@@ -35,4 +41,36 @@ export function makeTenant(
     version: 1,
   };
   return { entry, apiKey: key.key };
+}
+
+/**
+ * The lifecycle event the registry would publish for this tenant: the whole snapshot at
+ * `entry.version`. Bump the version (and change the entry) to describe a later state.
+ */
+export function lifecycleEvent(
+  tenant: FakeTenant,
+  type: TenantLifecycleType,
+  overrides: { version?: number; status?: TenantStatus; plan?: string; limits?: PlanLimits } = {},
+): TenantLifecycleEvent {
+  const entry: TenantDirectoryEntry = {
+    ...tenant.entry,
+    status: overrides.status ?? tenant.entry.status,
+    plan: overrides.plan ?? tenant.entry.plan,
+    version: overrides.version ?? tenant.entry.version,
+  };
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    type,
+    source: 'tenantbus/test',
+    time: new Date().toISOString(),
+    tenantId: entry.id,
+    dataVersion: 1,
+    data: {
+      entry,
+      name: entry.slug,
+      settings: {},
+      plan: { code: entry.plan, limits: overrides.limits ?? {} },
+    },
+  };
 }
