@@ -1,12 +1,8 @@
 import { Migrator } from '@mikro-orm/migrations';
 import type { Options } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { withTenancy } from '@tenantbus/tenant-context';
-import {
-  UsageEventRecord,
-  UsageRollup,
-  UsageUniqueValue,
-} from '../ingest/usage-records.entity';
+import { TenantState, withTenancy } from '@tenantbus/tenant-context';
+import { UsageEventRecord, UsageRollup, UsageUniqueValue } from '../ingest/usage-records.entity';
 import { Meter } from '../meters/meter.entity';
 import {
   UsagePeriodTotal,
@@ -16,6 +12,7 @@ import {
 import { Migration20261125100000Usage } from './migrations/Migration20261125100000Usage';
 
 export const ENTITIES = [
+  TenantState,
   Meter,
   UsageEventRecord,
   UsageRollup,

@@ -24,10 +24,7 @@ export type Evaluation =
   | { ok: false; reason: UsageRejectionReason; detail: string };
 
 export type UsageRejectionReason =
-  | 'METER_UNKNOWN'
-  | 'VALUE_INVALID'
-  | 'TIME_TOO_OLD'
-  | 'TIME_IN_FUTURE';
+  'METER_UNKNOWN' | 'VALUE_INVALID' | 'TIME_TOO_OLD' | 'TIME_IN_FUTURE';
 
 export interface EvaluationLimits {
   readonly maxAgeMs: number;
@@ -46,12 +43,20 @@ export function evaluateUsageEvent(
   now: number,
 ): Evaluation {
   if (meters.length === 0)
-    return { ok: false, reason: 'METER_UNKNOWN', detail: `no meter reads events of type ${event.type}` };
+    return {
+      ok: false,
+      reason: 'METER_UNKNOWN',
+      detail: `no meter reads events of type ${event.type}`,
+    };
   const time = Date.parse(event.time);
   if (time < now - limits.maxAgeMs)
     return { ok: false, reason: 'TIME_TOO_OLD', detail: `event time ${event.time} is too old` };
   if (time > now + limits.maxFutureMs)
-    return { ok: false, reason: 'TIME_IN_FUTURE', detail: `event time ${event.time} is in the future` };
+    return {
+      ok: false,
+      reason: 'TIME_IN_FUTURE',
+      detail: `event time ${event.time} is in the future`,
+    };
   const at = new Date(time);
   const windowStart = new Date(Math.floor(time / 60_000) * 60_000).toISOString();
   const periodStart = monthStartUtc(at).toISOString();

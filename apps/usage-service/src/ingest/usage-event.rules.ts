@@ -3,7 +3,11 @@ import type { UsageEvent } from '@tenantbus/contracts';
 import type { Meter } from '../meters/meter.entity';
 import { USAGE_CONFIG } from '../common/tokens';
 import type { UsageServiceConfig } from '../config/usage-service.config';
-import { evaluateUsageEvent, type Evaluation, type EvaluationLimits } from './usage-event.evaluator';
+import {
+  evaluateUsageEvent,
+  type Evaluation,
+  type EvaluationLimits,
+} from './usage-event.evaluator';
 
 /** `evaluateUsageEvent` with this deployment's time limits. */
 @Injectable()

@@ -53,9 +53,12 @@ export class UsageIngestService {
     }
     if (accepted.length) {
       const result = await this.writer.write(accepted, contributions, admission.flag);
-      await this.alerts.recordCrossed(result.periods);
+      await this.alerts.recordCrossed(result.periods, admission.limits);
       this.metrics.events.inc({ outcome: 'accepted' }, result.inserted);
-      this.metrics.events.inc({ outcome: 'duplicate' }, items.length - rejections.length - result.inserted);
+      this.metrics.events.inc(
+        { outcome: 'duplicate' },
+        items.length - rejections.length - result.inserted,
+      );
     }
     this.metrics.events.inc({ outcome: 'rejected' }, rejections.length);
     this.metrics.batchSize.observe(items.length);

@@ -1,6 +1,7 @@
-import { EntityManager, type Knex } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { UsageEvent } from '@tenantbus/contracts';
+import { SCOPE_TENANT, scopeTransaction } from '../common/scope-transaction';
 import type { Contribution } from './usage-event.evaluator';
 
 /** A meter's running total for one period after a write. */
@@ -27,15 +28,13 @@ export interface WriteResult {
  * `tenant_id` comes from the transaction's `app.tenant_id` (never from a payload) and row-level
  * security checks every row it writes or updates.
  */
-const TENANT = `current_setting('app.tenant_id')::uuid`;
-
 const WRITE_SQL = `
 with input as (
   select * from json_to_recordset(?::json)
     as e(id text, type text, time timestamptz, subject text, data jsonb)
 ), inserted as (
   insert into usage_event (tenant_id, event_id, type, time, subject, data, flag)
-  select ${TENANT}, e.id, e.type, e.time, e.subject, e.data, ?::text from input e
+  select ${SCOPE_TENANT}, e.id, e.type, e.time, e.subject, e.data, ?::text from input e
   on conflict (tenant_id, event_id) do nothing
   returning event_id
 ), fresh as (
@@ -45,7 +44,7 @@ with input as (
 ), minute as (
   insert into usage_rollup as r
     (tenant_id, meter, window_start, group_key, event_count, value_sum, value_max, latest_value, latest_time)
-  select ${TENANT}, m, w, g, count(*), sum(v), max(v), (array_agg(v order by t desc))[1], max(t)
+  select ${SCOPE_TENANT}, m, w, g, count(*), sum(v), max(v), (array_agg(v order by t desc))[1], max(t)
   from fresh group by m, w, g
   on conflict (tenant_id, meter, window_start, group_key) do update set
     event_count = r.event_count + excluded.event_count,
@@ -56,17 +55,17 @@ with input as (
     latest_time = greatest(r.latest_time, excluded.latest_time)
 ), uniq as (
   insert into usage_unique (tenant_id, meter, window_start, group_key, value)
-  select distinct ${TENANT}, m, w, g, u from fresh where u is not null
+  select distinct ${SCOPE_TENANT}, m, w, g, u from fresh where u is not null
   on conflict do nothing
 ), period_uniq as (
   insert into usage_period_unique (tenant_id, meter, period_start, value)
-  select distinct ${TENANT}, m, p, u from fresh where u is not null
+  select distinct ${SCOPE_TENANT}, m, p, u from fresh where u is not null
   on conflict do nothing
   returning meter, period_start
 ), period as (
   insert into usage_period as t
     (tenant_id, meter, period_start, event_count, value_sum, value_max, latest_value, latest_time, unique_count)
-  select ${TENANT}, f.m, f.p, count(*), sum(f.v), max(f.v), (array_agg(f.v order by f.t desc))[1],
+  select ${SCOPE_TENANT}, f.m, f.p, count(*), sum(f.v), max(f.v), (array_agg(f.v order by f.t desc))[1],
     max(f.t), (select count(*) from period_uniq pu where pu.meter = f.m and pu.period_start = f.p)
   from fresh f group by f.m, f.p
   on conflict (tenant_id, meter, period_start) do update set
@@ -84,28 +83,6 @@ select (select count(*) from inserted)::int as inserted,
     'meter', meter, 'periodStart', period_start, 'eventCount', event_count, 'valueSum', value_sum,
     'valueMax', value_max, 'latestValue', latest_value, 'uniqueCount', unique_count)), '[]')
    from period) as periods`;
-
-/** A threshold a write made the tenant reach, before we know whether it is the first time. */
-export interface ThresholdCandidate {
-  readonly alertId: string;
-  readonly meter: string;
-  readonly periodStart: string;
-  readonly threshold: number;
-  readonly used: number;
-  readonly limit: number;
-}
-
-/**
- * The unique key decides who records a threshold first: only rows this statement inserted come
- * back, so concurrent or redelivered writes can never alert twice.
- */
-const THRESHOLD_SQL = `
-insert into usage_threshold (tenant_id, meter, period_start, threshold, alert_id, used, limit_value)
-select ${TENANT}, c.meter, c.period_start, c.threshold, c.alert_id, c.used, c.limit_value
-from json_to_recordset(?::json) as c(alert_id uuid, meter text, period_start timestamptz,
-  threshold int, used float8, limit_value float8)
-on conflict (tenant_id, meter, period_start, threshold) do nothing
-returning alert_id`;
 
 /** Writes one tenant's group of accepted events (see the note on `WRITE_SQL`). */
 @Injectable()
@@ -136,7 +113,9 @@ export class UsageIngestWriter {
     }));
     // Bound parameters on the scope's transaction: MikroORM's `execute` would inline (and
     // escape) megabytes of JSON into the statement text.
-    const { rows: [result] } = await scopeTransaction(this.em).raw<{
+    const {
+      rows: [result],
+    } = await scopeTransaction(this.em).raw<{
       rows: { inserted: number; periods: RawPeriod[] }[];
     }>(WRITE_SQL, [JSON.stringify(rows), flag, JSON.stringify(parts)]);
     return {
@@ -149,32 +128,9 @@ export class UsageIngestWriter {
       })),
     };
   }
-
-  /** Records the candidates not recorded before; returns the alert ids that are new. */
-  async recordThresholds(candidates: readonly ThresholdCandidate[]): Promise<string[]> {
-    const rows = candidates.map((c) => ({
-      alert_id: c.alertId,
-      meter: c.meter,
-      period_start: c.periodStart,
-      threshold: c.threshold,
-      used: c.used,
-      limit_value: c.limit,
-    }));
-    const { rows: inserted } = await scopeTransaction(this.em).raw<{
-      rows: { alert_id: string }[];
-    }>(THRESHOLD_SQL, [JSON.stringify(rows)]);
-    return inserted.map((row) => row.alert_id);
-  }
 }
 
 type RawPeriod = Omit<PeriodTotals, 'eventCount' | 'uniqueCount'> & {
   eventCount: number | string;
   uniqueCount: number | string;
 };
-
-/** The knex transaction of the current scope (every scope runs in one; see UnitOfWorkScopeHook). */
-export function scopeTransaction(em: EntityManager): Knex.Transaction {
-  const transaction = em.getTransactionContext<Knex.Transaction>();
-  if (!transaction) throw new Error('usage SQL must run inside a scope transaction');
-  return transaction;
-}

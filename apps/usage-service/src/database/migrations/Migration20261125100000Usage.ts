@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { TENANT_STATE_TABLE_SQL } from '@tenantbus/tenant-context';
 
 /**
  * Meters (global, seeded) and the usage tables (tenant-scoped; row-level security is applied by
@@ -7,6 +8,7 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261125100000Usage extends Migration {
   override up(): void {
+    this.addSql(TENANT_STATE_TABLE_SQL);
     this.addSql(`create table meter (
       name text primary key check (name ~ '^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$'),
       event_type text not null,
@@ -17,7 +19,8 @@ export class Migration20261125100000Usage extends Migration {
       description text not null,
       check (aggregation = 'COUNT' or value_property is not null))`);
     this.addSql(`create index meter_event_type_idx on meter (event_type)`);
-    this.addSql(`insert into meter (name, event_type, aggregation, value_property, group_by, limit_key, description) values
+    this
+      .addSql(`insert into meter (name, event_type, aggregation, value_property, group_by, limit_key, description) values
       ('api.requests', 'api.requests', 'SUM', 'value', '{route}', 'api_calls', 'API requests served'),
       ('sync.runs', 'sync.runs', 'SUM', 'value', '{outcome}', 'sync_runs', 'Synchronisation runs'),
       ('sync.records', 'sync.records', 'SUM', 'value', '{account}', 'sync_records', 'Records synchronised'),
