@@ -56,7 +56,8 @@ export interface TestTenant extends FakeTenant {
 export interface DeadLetter {
   readonly subject: string;
   readonly reason: string;
-  readonly body: Record<string, unknown>;
+  /** The JSON body, or the raw text when it was not JSON. */
+  readonly body: Record<string, unknown> | string;
 }
 
 /** Test-side view of the usage-service's infrastructure, shared by the in-process and process harnesses. */
@@ -176,7 +177,7 @@ export async function createUsageInfra(): Promise<UsageInfra> {
       return letters.map((letter) => ({
         subject: letter.subject,
         reason: letter.headers['x-dead-letter-reason'],
-        body: letter.data as Record<string, unknown>,
+        body: letter.data as DeadLetter['body'],
       }));
     },
     async close() {
@@ -202,11 +203,15 @@ export function usageServiceEnv(infra: UsageInfra, env: Record<string, string> =
   };
 }
 
-/** The usage-service in-process on fresh infrastructure. */
+/**
+ * The usage-service in-process on fresh infrastructure (or on `infra`, e.g. a second instance;
+ * closing the harness then closes only the app).
+ */
 export async function startUsageService(
   env: Record<string, string> = {},
+  shared?: UsageInfra,
 ): Promise<UsageServiceHarness> {
-  const infra = await createUsageInfra();
+  const infra = shared ?? (await createUsageInfra());
   const config = UsageServiceConfigSchema.parse(usageServiceEnv(infra, env));
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot(config)],
@@ -230,7 +235,7 @@ export async function startUsageService(
     },
     async close() {
       await app.close();
-      await infra.close();
+      if (!shared) await infra.close();
     },
   };
 }

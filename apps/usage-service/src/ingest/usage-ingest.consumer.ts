@@ -52,6 +52,7 @@ export class UsageIngestConsumer implements OnApplicationBootstrap, OnApplicatio
       schema: UsageEventSchema,
       batchSize: this.config.USAGE_INGEST_BATCH_SIZE,
       maxWaitMs: this.config.USAGE_INGEST_MAX_WAIT_MS,
+      groupConcurrency: this.config.USAGE_INGEST_CONCURRENCY,
       verifyTenant: (tenantId) => this.directory.exists(tenantId),
       handleBatch: (items) => this.ingest.ingest(items),
       onDeadLetter: (reason) => this.metrics.deadLetters.inc({ reason }),

@@ -33,6 +33,8 @@ export interface JetStreamBatchConsumerOptions<S extends z.ZodType> extends Dura
   /** How long a round waits to fill the batch before processing what it has (nats.js: ≥ 1000). */
   readonly maxWaitMs?: number;
   readonly maxDeliver?: number;
+  /** Tenant groups of one batch written at once, each in its own transaction. Default 1. */
+  readonly groupConcurrency?: number;
   readonly verifyTenant?: TenantVerifier;
   /**
    * Runs once per tenant per round, inside that tenant's scope and transaction, with all of its
@@ -100,24 +102,37 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
     return this.options.batchSize ?? 500;
   }
 
+  /**
+   * Fetching the next batch overlaps writing the previous one (the database works while this
+   * process receives), but batches are still written one after another.
+   */
   private async run(): Promise<void> {
     const consumer = await this.nc
       .jetstream()
       .consumers.get(this.options.stream, this.options.durable);
+    let writing: Promise<void> = Promise.resolve();
     while (this.running) {
+      const batch: JsMsg[] = [];
       try {
-        const batch: JsMsg[] = [];
         const fetched = await consumer.fetch({
           max_messages: this.batchSize,
           expires: Math.max(this.options.maxWaitMs ?? 1_000, 1_000),
         });
         for await (const msg of fetched) batch.push(msg);
-        if (batch.length) await this.process(batch);
       } catch (error) {
-        this.logger.error({ msg: 'batch round failed', error: String(error) });
+        this.logger.error({ msg: 'batch fetch failed', error: String(error) });
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
+      await writing;
+      // What was fetched is always processed, even when stopping: it would otherwise sit
+      // unacknowledged until the ack wait expires.
+      writing = batch.length
+        ? this.process(batch).catch((error: unknown) =>
+            this.logger.error({ msg: 'batch round failed', error: String(error) }),
+          )
+        : Promise.resolve();
     }
+    await writing;
   }
 
   private async process(batch: JsMsg[]): Promise<void> {
@@ -153,7 +168,14 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
       group.messages.push(msg);
       groups.set(admission.tenantId, group);
     }
-    for (const group of groups.values()) await this.commit(group);
+    // Tenant groups are independent transactions: a few at once keep the database busy.
+    const queue = [...groups.values()];
+    const workers = Math.min(this.options.groupConcurrency ?? 1, queue.length);
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        for (let group = queue.shift(); group; group = queue.shift()) await this.commit(group);
+      }),
+    );
   }
 
   private async commit(group: TenantGroup<z.output<S>>): Promise<void> {
