@@ -18,7 +18,7 @@ export const UsageServiceConfigSchema = serviceConfigSchema('usage-service', 300
   /** How long a round waits to fill its batch (nats.js needs ≥ 1000 ms). */
   USAGE_INGEST_MAX_WAIT_MS: z.coerce.number().int().min(1_000).max(60_000).default(1_000),
   /** Events older than this are refused: late events would rewrite invoiced periods. */
-  USAGE_MAX_EVENT_AGE_DAYS: z.coerce.number().int().min(1).max(400).default(35),
+  USAGE_MAX_EVENT_AGE_DAYS: z.coerce.number().int().min(1).max(3_650).default(35),
   /** Events further in the future than this are refused (clock skew allowance). */
   USAGE_MAX_FUTURE_MINUTES: z.coerce.number().int().min(0).max(1_440).default(5),
   /**
