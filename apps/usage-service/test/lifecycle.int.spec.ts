@@ -35,7 +35,7 @@ describe('tenant purge erases usage; billing totals kept unless configured (real
     await h?.close();
   });
 
-  const rows = async (tenant: TestTenant) =>
+  const rows = async (tenant: TestTenant): Promise<Record<string, number>> =>
     Object.fromEntries(
       await Promise.all(
         TABLES.map(async (table) => [

@@ -33,7 +33,7 @@ export function ormOptions(clientUrl: string, systemRole: string): Options<Postg
       // Ingest runs a transaction per tenant group; a few in parallel keep the CPU busy.
       pool: { min: 2, max: 10 },
       migrations: {
-        tableName: 'mikro_orm_migrations',
+        tableName: 'usage_service_migrations',
         transactional: true,
         migrationsList: [
           { name: 'Migration20261125100000Usage', class: Migration20261125100000Usage },

@@ -53,6 +53,7 @@ export class UsageIngestConsumer implements OnApplicationBootstrap, OnApplicatio
       batchSize: this.config.USAGE_INGEST_BATCH_SIZE,
       maxWaitMs: this.config.USAGE_INGEST_MAX_WAIT_MS,
       groupConcurrency: this.config.USAGE_INGEST_CONCURRENCY,
+      ackWaitMs: this.config.USAGE_INGEST_ACK_WAIT_MS,
       verifyTenant: (tenantId) => this.directory.exists(tenantId),
       handleBatch: (items) => this.ingest.ingest(items),
       onDeadLetter: (reason) => this.metrics.deadLetters.inc({ reason }),
