@@ -12,3 +12,15 @@ export class BenchItem extends TenantScopedEntity {
   @Property({ type: 'text' })
   label!: string;
 }
+
+/** The same rows in a table without row-level security, to price the policies alone. */
+@Entity({ tableName: 'bench_item_open' })
+export class OpenBenchItem extends TenantScopedEntity {
+  [PrimaryKeyProp]?: ['tenantId', 'id'];
+
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  @Property({ type: 'text' })
+  label!: string;
+}

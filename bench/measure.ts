@@ -3,6 +3,8 @@ export interface Sample {
   readonly baseline?: string;
   /** Operations per second of each repetition. */
   readonly rates: number[];
+  /** Per-operation latency percentiles of each repetition, in milliseconds. */
+  readonly latency?: { readonly p50: number[]; readonly p99: number[] };
 }
 
 export interface Summary {
@@ -12,6 +14,8 @@ export interface Summary {
   readonly min: number;
   readonly max: number;
   readonly ratio?: number;
+  readonly p50Ms?: number;
+  readonly p99Ms?: number;
 }
 
 /** Runs `round` once to warm up, then `repetitions` timed times; each reports its operation count. */
@@ -32,7 +36,51 @@ export async function measure(
   return { name, baseline, rates };
 }
 
-function median(values: number[]): number {
+export function percentile(sortedValues: number[], fraction: number): number {
+  const index = Math.min(sortedValues.length - 1, Math.ceil(fraction * sortedValues.length) - 1);
+  return sortedValues[Math.max(0, index)];
+}
+
+/**
+ * Throughput and latency of `operation` with `inFlight` calls outstanding at all times: each
+ * repetition runs `count` operations and records every one's duration.
+ */
+export async function measureLatency(
+  name: string,
+  options: { repetitions: number; count: number; inFlight: number; baseline?: string },
+  operation: (i: number) => Promise<unknown>,
+): Promise<Sample> {
+  const round = async () => {
+    const durations: number[] = [];
+    let next = 0;
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: options.inFlight }, async () => {
+        while (next < options.count) {
+          const i = next++;
+          const t = process.hrtime.bigint();
+          await operation(i);
+          durations.push(Number(process.hrtime.bigint() - t) / 1e6);
+        }
+      }),
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { rate: options.count / seconds, durations: durations.sort((a, b) => a - b) };
+  };
+  await round(); // warm-up
+  const rates: number[] = [];
+  const p50: number[] = [];
+  const p99: number[] = [];
+  for (let rep = 0; rep < options.repetitions; rep += 1) {
+    const { rate, durations } = await round();
+    rates.push(rate);
+    p50.push(percentile(durations, 0.5));
+    p99.push(percentile(durations, 0.99));
+  }
+  return { name, baseline: options.baseline, rates, latency: { p50, p99 } };
+}
+
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
@@ -51,6 +99,8 @@ export function summarize(samples: Sample[]): Summary[] {
       min: Math.min(...sample.rates),
       max: Math.max(...sample.rates),
       ratio: base ? value / base : undefined,
+      p50Ms: sample.latency ? median(sample.latency.p50) : undefined,
+      p99Ms: sample.latency ? median(sample.latency.p99) : undefined,
     };
   });
 }

@@ -52,6 +52,45 @@ describe('docker-compose.yml agrees with the code', () => {
     expect(dockerfile).toContain('npm run build');
   });
 
+  it('Prometheus scrapes every service on its port', () => {
+    const prometheus = parse(
+      readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8'),
+    ) as { scrape_configs: { static_configs: { targets: string[] }[] }[] };
+    const targets = prometheus.scrape_configs.flatMap((job) =>
+      job.static_configs.flatMap((config) => config.targets),
+    );
+    for (const name of Object.keys(schemas)) {
+      expect(targets).toContain(`${name}:${compose.services[name].environment?.PORT}`);
+    }
+  });
+
+  it('services export traces to the collector, which forwards them to the trace UI', () => {
+    const collector = parse(readFileSync(join(ROOT, 'deploy/otel/collector.yaml'), 'utf8')) as {
+      receivers: { otlp: { protocols: { http: { endpoint: string } } } };
+      exporters: Record<string, { endpoint: string }>;
+      service: { pipelines: { traces: { exporters: string[] } } };
+    };
+    const httpPort = collector.receivers.otlp.protocols.http.endpoint.split(':')[1];
+    for (const name of Object.keys(schemas)) {
+      expect(compose.services[name].environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
+        `http://otel-collector:${httpPort}`,
+      );
+    }
+    const [exporter] = collector.service.pipelines.traces.exporters;
+    expect(collector.exporters[exporter].endpoint.split(':')[0]).toBe('jaeger');
+    expect(compose.services.jaeger).toBeDefined();
+  });
+
+  it('services log in to NATS with the credentials the server is started with', () => {
+    const command = (compose.services.nats as { command: string[] }).command;
+    const user = command[command.indexOf('--user') + 1];
+    const pass = command[command.indexOf('--pass') + 1];
+    for (const name of Object.keys(schemas)) {
+      const url = new URL(compose.services[name].environment?.NATS_URL ?? '');
+      expect([url.username, url.password]).toEqual([user, pass]);
+    }
+  });
+
   it('mounts only files that exist', () => {
     for (const [name, service] of Object.entries(compose.services)) {
       for (const volume of (service as { volumes?: string[] }).volumes ?? []) {

@@ -45,3 +45,4 @@ export * from './lifecycle/tenant-state.entity';
 export * from './lifecycle/on-tenant-lifecycle.decorator';
 export * from './lifecycle/tenant-lifecycle.follower';
 export * from './lifecycle/tenant-lifecycle.module';
+export * from './lifecycle/tenant-state.controller';

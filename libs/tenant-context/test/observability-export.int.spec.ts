@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@tenantbus/testing';
 import { TENANT_SPAN_ATTRIBUTES } from '../src/observability';
 
 /*
@@ -78,39 +77,6 @@ const query = (db, name) =>
 })().catch((error) => { console.error(error); process.exit(1); });
 `;
 
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-interface OtlpSpan {
-  name: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  kind: number;
-  attributes: { key: string; value: { stringValue?: string } }[];
-}
-
-function fakeCollector(): Promise<{ server: Server; url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', headers: req.headers, body });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({ server, url: `http://127.0.0.1:${port}`, received });
-    }),
-  );
-}
-
 function runChild(env: Record<string, string>): Promise<void> {
   return new Promise((resolve, reject) =>
     execFile(
@@ -123,18 +89,14 @@ function runChild(env: Record<string, string>): Promise<void> {
   );
 }
 
-function attribute(span: OtlpSpan, key: string): string | undefined {
-  return span.attributes.find((a) => a.key === key)?.value.stringValue;
-}
-
 describe('startTracing with an OTLP endpoint (child process)', () => {
-  let collector: Awaited<ReturnType<typeof fakeCollector>>;
+  let collector: OtlpReceiver;
   const tenantId = randomUUID();
   // A second tenant for the database scope, so a stale or constant tenant would show.
   const pgTenantId = randomUUID();
 
   beforeAll(async () => {
-    collector = await fakeCollector();
+    collector = await startOtlpReceiver();
     await runChild({
       COLLECTOR: collector.url,
       TENANT: tenantId,
@@ -144,23 +106,14 @@ describe('startTracing with an OTLP endpoint (child process)', () => {
     });
   }, 40_000);
 
-  afterAll(async () => {
-    collector?.server.closeAllConnections();
-    await new Promise((resolve) => collector?.server.close(resolve));
-  });
+  afterAll(() => collector?.close());
 
-  const exported = (): OtlpSpan[] =>
-    collector.received
-      .filter((r) => r.path === '/v1/traces')
-      .flatMap((r) => JSON.parse(r.body).resourceSpans)
-      .flatMap((rs: { scopeSpans: { spans: OtlpSpan[] }[] }) => rs.scopeSpans)
-      .flatMap((ss: { spans: OtlpSpan[] }) => ss.spans);
+  const exported = () => collector.spans();
 
   it('posts traces only (no metrics or logs) to <endpoint>/v1/traces', () => {
     const paths = new Set(collector.received.map((r) => r.path));
     expect(paths).toEqual(new Set(['/downstream', '/v1/traces']));
-    const body = collector.received.find((r) => r.path === '/v1/traces')!.body;
-    expect(body).toContain('"export-spec"'); // service.name on the resource
+    expect(new Set(exported().map((span) => span.service))).toEqual(new Set(['export-spec']));
   });
 
   it('stamps the tenant on our span and on the instrumented HTTP client span', () => {
@@ -169,8 +122,8 @@ describe('startTracing with an OTLP endpoint (child process)', () => {
     // pg spans are CLIENT spans too: take the one under handle-job.
     const client = spans.find((s) => s.kind === 3 /* CLIENT */ && s.parentSpanId === job?.spanId);
     for (const span of [job, client]) {
-      expect(span && attribute(span, TENANT_SPAN_ATTRIBUTES.tenantId)).toBe(tenantId);
-      expect(span && attribute(span, TENANT_SPAN_ATTRIBUTES.correlationId)).toBe('corr-export');
+      expect(span && span.attributes[TENANT_SPAN_ATTRIBUTES.tenantId]).toBe(tenantId);
+      expect(span && span.attributes[TENANT_SPAN_ATTRIBUTES.correlationId]).toBe('corr-export');
     }
     expect(client?.traceId).toBe(job?.traceId);
   });
@@ -184,7 +137,7 @@ describe('startTracing with an OTLP endpoint (child process)', () => {
   });
 
   describe('instrumented Postgres query', () => {
-    const pgQueryUnder = (parentName: string): OtlpSpan | undefined => {
+    const pgQueryUnder = (parentName: string): ReceivedSpan | undefined => {
       const spans = exported();
       const parent = spans.find((s) => s.name === parentName);
       return spans.find(
@@ -195,15 +148,15 @@ describe('startTracing with an OTLP endpoint (child process)', () => {
     it('stamps the tenant and correlation id on a pg span started inside a tenant scope', () => {
       const query = pgQueryUnder('tenant-query');
       expect(query?.kind).toBe(3 /* CLIENT */);
-      expect(query && attribute(query, TENANT_SPAN_ATTRIBUTES.tenantId)).toBe(pgTenantId);
-      expect(query && attribute(query, TENANT_SPAN_ATTRIBUTES.correlationId)).toBe('corr-pg');
+      expect(query && query.attributes[TENANT_SPAN_ATTRIBUTES.tenantId]).toBe(pgTenantId);
+      expect(query && query.attributes[TENANT_SPAN_ATTRIBUTES.correlationId]).toBe('corr-pg');
     });
 
     it('leaves tenant.id off a pg span started outside any scope', () => {
       const query = pgQueryUnder('unscoped-query');
       expect(query).toBeDefined();
-      expect(query && attribute(query, TENANT_SPAN_ATTRIBUTES.tenantId)).toBeUndefined();
-      expect(query && attribute(query, TENANT_SPAN_ATTRIBUTES.correlationId)).toBeUndefined();
+      expect(query && query.attributes[TENANT_SPAN_ATTRIBUTES.tenantId]).toBeUndefined();
+      expect(query && query.attributes[TENANT_SPAN_ATTRIBUTES.correlationId]).toBeUndefined();
     });
   });
 });

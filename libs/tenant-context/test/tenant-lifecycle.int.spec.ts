@@ -2,6 +2,8 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { BusNaming, type TenantLifecycleEvent } from '@tenantbus/contracts';
 import {
   createTestBus,
@@ -15,6 +17,7 @@ import {
 import { headers as natsHeaders, JSONCodec } from 'nats';
 import {
   ensureTenantEventsStream,
+  parseAdminTokens,
   OnTenantLifecycle,
   TENANT_STATE_TABLE_SQL,
   TenantContext,
@@ -27,6 +30,8 @@ import {
 } from '../src';
 import { createFixtureDatabase, fixtureOrmOptions } from './fixtures.db';
 import { Part, Widget } from './fixtures.entities';
+
+const ADMIN_TOKEN = 'lifecycle-admin-token-0123456789';
 
 interface Call {
   readonly type: string;
@@ -98,6 +103,7 @@ describe('TenantLifecycleModule: tenant state projected once per version, listen
           serviceName: 'follower',
           natsUrl: TEST_NATS_URL,
           busPrefix: bus.prefix,
+          adminTokens: parseAdminTokens(`ops:${ADMIN_TOKEN}`),
         }),
         MikroOrmModule.forRoot({
           ...fixtureOrmOptions(fixture, { entities: [Widget, Part, TenantState] }),
@@ -112,7 +118,7 @@ describe('TenantLifecycleModule: tenant state projected once per version, listen
 
     const moduleRef = await Test.createTestingModule({ imports: [FollowerModule] }).compile();
     app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    await app.listen(0, '127.0.0.1');
   });
 
   afterAll(async () => {
@@ -189,5 +195,28 @@ describe('TenantLifecycleModule: tenant state projected once per version, listen
     const widgets = await db.query<{ tenant_id: string }>('select tenant_id from widget');
     expect(widgets.filter((row) => row.tenant_id === tenant.entry.id)).toHaveLength(0);
     expect(widgets.filter((row) => row.tenant_id === other.entry.id)).toHaveLength(1);
+  });
+
+  it('shows an operator what this service knows of a tenant (admin only)', async () => {
+    const tenant = makeTenant();
+    await publish(lifecycleEvent(tenant, 'tenant.created', { version: 4, limits: { seats: 3 } }));
+    await waitFor(async () => (await stateOf(tenant.entry.id))?.version === 4);
+    const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+    const get = (id: string, token?: string) =>
+      fetch(`http://127.0.0.1:${port}/api/v1/admin/tenants/${id}/state`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+    const res = await get(tenant.entry.id, ADMIN_TOKEN);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      tenantId: tenant.entry.id,
+      status: 'active',
+      version: 4,
+      limits: { seats: 3 },
+      purgedAt: null,
+    });
+    expect((await get(tenant.entry.id)).status).toBe(401);
+    expect((await get(makeTenant().entry.id, ADMIN_TOKEN)).status).toBe(404);
+    expect((await get('not-a-uuid', ADMIN_TOKEN)).status).toBe(400);
   });
 });

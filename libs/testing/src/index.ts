@@ -8,3 +8,5 @@ export * from './http-client';
 export * from './read-stream';
 export * from './service-process';
 export * from './tcp-proxy';
+export * from './otlp-receiver';
+export * from './nats-server';

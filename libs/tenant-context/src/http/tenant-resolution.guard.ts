@@ -5,12 +5,14 @@ import { TenantContext } from '../context/tenant-context';
 import {
   AdminRequiredError,
   AuthenticationRequiredError,
+  InvalidCredentialsError,
   TenantMismatchError,
   TenantNotFoundError,
   TenantRequiredError,
   TenantSuspendedError,
 } from '../errors/tenantbus.error';
 import { AdminAuthenticator } from './admin-authenticator';
+import { looksLikeApiKey } from './api-key';
 import { presentedCredential } from './request-credentials';
 import { ROUTE_SCOPE, type RouteScope } from './scope.decorators';
 import type { Resolution, TenantResolver } from './tenant-resolvers';
@@ -40,6 +42,8 @@ export class TenantResolutionGuard implements CanActivate {
     const admin = this.admins.authenticate(credential);
     if (scope.kind === 'system') {
       if (!credential) throw new AuthenticationRequiredError();
+      // A tenant key is a credential, just not enough here; anything else is not a credential.
+      if (!admin && !looksLikeApiKey(credential)) throw new InvalidCredentialsError();
       if (!admin) throw new AdminRequiredError();
       this.context.bindActor(admin);
       return true;

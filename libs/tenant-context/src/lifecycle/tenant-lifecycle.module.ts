@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { TenantStateController } from './tenant-state.controller';
 import {
   TENANT_LIFECYCLE_OPTIONS,
   TenantLifecycleFollower,
@@ -9,7 +10,8 @@ import {
 /**
  * For services that follow tenants: a durable consumer of lifecycle events that maintains the
  * `TenantState` table and calls every `@OnTenantLifecycle()` provider. Needs the ORM (with
- * `TenantState` among its entities) and `TenantOrmModule`.
+ * `TenantState` among its entities) and `TenantOrmModule`. Operators read a tenant's state at
+ * `GET /api/v1/admin/tenants/:tenantId/state` (admin token).
  */
 @Module({})
 export class TenantLifecycleModule {
@@ -17,6 +19,7 @@ export class TenantLifecycleModule {
     return {
       module: TenantLifecycleModule,
       imports: [DiscoveryModule],
+      controllers: [TenantStateController],
       providers: [
         { provide: TENANT_LIFECYCLE_OPTIONS, useValue: options },
         TenantLifecycleFollower,

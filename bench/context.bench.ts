@@ -1,0 +1,211 @@
+import { MikroORM } from '@mikro-orm/core';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { EntityManager, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Controller, Inject, Module, type INestApplication } from '@nestjs/common';
+import {
+  ClientProxyFactory,
+  MessagePattern,
+  Payload,
+  Transport,
+  type ClientProxy,
+} from '@nestjs/microservices';
+import { Test } from '@nestjs/testing';
+import { BusNaming } from '@tenantbus/contracts';
+import {
+  connectTenantMicroservice,
+  TenantContext,
+  TenantContextModule,
+  TenantOrmModule,
+  tenantNatsClient,
+  tenantTableSql,
+  withTenancy,
+} from '@tenantbus/tenant-context';
+import {
+  createTestBus,
+  createTestDatabase,
+  DirectoryStub,
+  makeTenant,
+  TEST_NATS_URL,
+} from '@tenantbus/testing';
+import { ClsServiceManager } from 'nestjs-cls';
+import { lastValueFrom } from 'rxjs';
+import { BenchItem, OpenBenchItem } from './bench.entity';
+import { measureLatency, type Sample } from './measure';
+
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+const TENANTS = 50;
+const ROWS = 100;
+const WIDTHS = [
+  { inFlight: 1, count: 1_000 },
+  { inFlight: 64, count: 5_000 },
+];
+
+interface ItemRequest {
+  readonly tenantId?: string;
+  readonly id: number;
+}
+
+/**
+ * NATS request → handler → one tenant-scoped read → reply. Baseline: plain Nest NATS transport and
+ * a hand-written `where tenant_id` (superuser connection, no RLS, no tenant context). Ours: the
+ * tenant in headers, restored into CLS, a fresh EntityManager and transaction bound with
+ * `set_config`, the ORM filter and RLS — with and without the policies on the table.
+ */
+export async function contextBenchmarks(): Promise<Sample[]> {
+  const db = await createTestDatabase('tb_bctx');
+  const bus = await createTestBus('tb_bctx');
+  const naming = new BusNaming(bus.prefix);
+  const roles = { appRole: db.appRole, systemRole: db.systemRole };
+  const tenants = Array.from({ length: TENANTS }, () => makeTenant());
+  const directory = new DirectoryStub(bus.nc, naming);
+  directory.add(...tenants.map((tenant) => tenant.entry));
+  for (const table of ['bench_item', 'bench_item_open']) {
+    await db.query(
+      `create table ${table} (tenant_id uuid not null, id int not null, label text not null, primary key (tenant_id, id))`,
+    );
+    await db.query(
+      `insert into ${table} select t, g, 'item ' || g from unnest($1::uuid[]) t, generate_series(1, ${ROWS}) g`,
+      [tenants.map((tenant) => tenant.entry.id)],
+    );
+  }
+  for (const sql of tenantTableSql('bench_item', { roles, indexTenantId: false }))
+    await db.query(sql);
+  await db.query(`grant select on bench_item_open to "${db.appRole}", "${db.systemRole}"`);
+
+  const subjects = {
+    plain: naming.subject('bench.plain'),
+    rls: naming.subject('bench.tenant'),
+    open: naming.subject('bench.tenant_open'),
+  };
+
+  @Controller()
+  class PlainHandler {
+    constructor(@Inject(MikroORM) private readonly orm: MikroORM) {}
+
+    @MessagePattern<string>(subjects.plain)
+    async item(@Payload() request: ItemRequest) {
+      const item = await this.orm.em
+        .fork()
+        .findOneOrFail(
+          BenchItem,
+          { tenantId: request.tenantId, id: request.id },
+          { filters: false },
+        );
+      return { label: item.label };
+    }
+  }
+
+  @Controller()
+  class TenantHandler {
+    constructor(@Inject(EntityManager) private readonly em: EntityManager) {}
+
+    @MessagePattern<string>(subjects.rls)
+    async item(@Payload() request: ItemRequest) {
+      return { label: (await this.em.findOneOrFail(BenchItem, { id: request.id })).label };
+    }
+
+    @MessagePattern<string>(subjects.open)
+    async openItem(@Payload() request: ItemRequest) {
+      return { label: (await this.em.findOneOrFail(OpenBenchItem, { id: request.id })).label };
+    }
+  }
+
+  @Module({
+    imports: [
+      MikroOrmModule.forRoot({
+        driver: PostgreSqlDriver,
+        clientUrl: db.ownerUrl,
+        entities: [BenchItem],
+        registerRequestContext: false,
+      }),
+    ],
+    controllers: [PlainHandler],
+  })
+  class PlainModule {}
+
+  @Module({
+    imports: [
+      TenantContextModule.forRoot({
+        serviceName: 'bench',
+        natsUrl: TEST_NATS_URL,
+        busPrefix: bus.prefix,
+      }),
+      MikroOrmModule.forRoot({
+        ...withTenancy(
+          {
+            driver: PostgreSqlDriver,
+            clientUrl: db.appUrl,
+            entities: [BenchItem, OpenBenchItem],
+          },
+          roles,
+        ),
+        registerRequestContext: false,
+      }),
+      TenantOrmModule.forRoot(),
+    ],
+    controllers: [TenantHandler],
+  })
+  class TenantModule {}
+
+  const apps: INestApplication[] = [];
+  const start = async (module: unknown, attach: (app: INestApplication) => void) => {
+    const ref = await Test.createTestingModule({ imports: [module as never] }).compile();
+    const app = ref.createNestApplication({ logger: false });
+    attach(app);
+    await app.startAllMicroservices();
+    await app.init();
+    apps.push(app);
+  };
+  await start(PlainModule, (app) =>
+    app.connectMicroservice({ transport: Transport.NATS, options: { servers: TEST_NATS_URL } }),
+  );
+  await start(TenantModule, (app) => connectTenantMicroservice(app, TEST_NATS_URL, 'bench'));
+
+  const plainClient = ClientProxyFactory.create({
+    transport: Transport.NATS,
+    options: { servers: TEST_NATS_URL },
+  });
+  const tenantClient = ClientProxyFactory.create(tenantNatsClient(TEST_NATS_URL));
+  const clients: ClientProxy[] = [plainClient, tenantClient];
+  await Promise.all(clients.map((client) => client.connect()));
+  const context = new TenantContext(ClsServiceManager.getClsService());
+  const pick = (i: number) => ({ tenantId: tenants[i % TENANTS].entry.id, id: (i % ROWS) + 1 });
+
+  const samples: Sample[] = [];
+  try {
+    for (const width of WIDTHS) {
+      const options = { repetitions: REPS, ...width };
+      const baseline = `plain Nest NATS + where tenant_id, ${width.inFlight} in flight (baseline)`;
+      samples.push(
+        await measureLatency(baseline, options, (i) =>
+          lastValueFrom(plainClient.send<{ label: string }>(subjects.plain, pick(i))),
+        ),
+      );
+      const viaContext = (subject: string) => (i: number) =>
+        context.runWithTenant(pick(i).tenantId, () =>
+          lastValueFrom(tenantClient.send<{ label: string }>(subject, { id: pick(i).id })),
+        );
+      samples.push(
+        await measureLatency(
+          `tenant-context (headers, CLS, EM + tx, set_config, filter, RLS), ${width.inFlight} in flight`,
+          { ...options, baseline },
+          viaContext(subjects.rls),
+        ),
+      );
+      samples.push(
+        await measureLatency(
+          `tenant-context on a table without RLS policies, ${width.inFlight} in flight`,
+          { ...options, baseline },
+          viaContext(subjects.open),
+        ),
+      );
+    }
+  } finally {
+    for (const client of clients) await client.close();
+    for (const app of apps) await app.close();
+    directory.stop();
+    await bus.close();
+    await db.drop();
+  }
+  return samples;
+}
