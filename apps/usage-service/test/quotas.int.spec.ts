@@ -40,16 +40,17 @@ describe('quotas: status, usage.check, threshold alerts exactly once (real NATS 
       'select coalesce(sum(value_sum), 0)::int as n from usage_period where tenant_id = $1 and meter = $2',
       [tenant.id, meter],
     );
-  const check = async (tenantId: string | null, meter: string) => {
+  const ask = async (tenantId: string | null, subject: string, body: unknown) => {
     const headers = natsHeaders();
     if (tenantId) headers.set(TENANT_ID_HEADER, tenantId);
-    const reply = await h.bus.nc.request(
-      h.naming.subject(Subjects.usageCheck.name),
-      codec.encode({ meter }),
-      { headers, timeout: 2_000 },
-    );
+    const reply = await h.bus.nc.request(h.naming.subject(subject), codec.encode(body), {
+      headers,
+      timeout: 2_000,
+    });
     return codec.decode(reply.data) as Record<string, unknown>;
   };
+  const check = (tenantId: string | null, meter: string) =>
+    ask(tenantId, Subjects.usageCheck.name, { meter });
   const post = (tenant: TestTenant, body: unknown) =>
     h.call<Record<string, unknown>>('POST', '/api/v1/events', { apiKey: tenant.apiKey, body });
 
@@ -137,11 +138,15 @@ describe('quotas: status, usage.check, threshold alerts exactly once (real NATS 
     });
   });
 
-  it('takes new limits from tenant.plan_changed', async () => {
+  it('takes new limits from tenant.plan_changed, and tells them on usage.limits', async () => {
     const tenant = await h.tenant({ api_calls: 10 });
     expect((await check(tenant.id, 'api.requests')).limit).toBe(10);
     await tenant.change('tenant.plan_changed', { plan: 'pro', limits: { api_calls: 5_000 } });
     expect((await check(tenant.id, 'api.requests')).limit).toBe(5_000);
+    expect(await ask(tenant.id, Subjects.usageLimits.name, {})).toEqual({
+      plan: 'pro',
+      limits: { api_calls: 5_000 },
+    });
   });
 
   it('answers usage.check only in the caller tenant, with clear errors otherwise', async () => {
