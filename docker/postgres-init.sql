@@ -4,3 +4,6 @@
 create role tenantbus_app login noinherit password 'tenantbus_app';
 create role tenantbus_system nologin;
 grant tenantbus_system to tenantbus_app;
+-- Grafana reads usage through this role: select only, granted by the usage-service migrations
+-- (DB_REPORTING_ROLE), with its own read policy under row-level security.
+create role tenantbus_grafana login password 'tenantbus_grafana';

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { TenantServiceConfigSchema } from '../apps/tenant-service/src/config/tenant-service.config';
+import { UsageServiceConfigSchema } from '../apps/usage-service/src/config/usage-service.config';
 
 const ROOT = join(__dirname, '..');
 
@@ -24,7 +25,7 @@ describe('docker-compose.yml agrees with the code', () => {
   const schemas: Record<string, { shape: Record<string, unknown> }> = {
     'tenant-service': TenantServiceConfigSchema,
     'sync-service': ServiceConfigSchema,
-    'usage-service': ServiceConfigSchema,
+    'usage-service': UsageServiceConfigSchema,
   };
 
   it.each(Object.keys(schemas))(

@@ -1,7 +1,7 @@
-import { migrateDatabase, runService } from '@tenantbus/tenant-context';
+import { runService } from '@tenantbus/tenant-context';
 import { AppModule } from './app.module';
 import { loadUsageServiceConfig } from './config/usage-service.config';
-import { ormOptions } from './database/mikro-orm.options';
+import { migrateUsageDatabase } from './database/migrate';
 import { USAGE_SERVICE_OPENAPI } from './openapi.info';
 
 runService(
@@ -9,7 +9,7 @@ runService(
   async (config) => {
     if (config.DATABASE_OWNER_URL) {
       const roles = { appRole: config.DB_APP_ROLE, systemRole: config.DB_SYSTEM_ROLE };
-      await migrateDatabase(ormOptions(config.DATABASE_OWNER_URL, config.DB_SYSTEM_ROLE), roles);
+      await migrateUsageDatabase(config.DATABASE_OWNER_URL, roles, config.DB_REPORTING_ROLE);
     }
     return AppModule.forRoot(config);
   },

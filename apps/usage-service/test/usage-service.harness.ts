@@ -9,11 +9,7 @@ import {
   type TenantLifecycleType,
   type UsageEventInput,
 } from '@tenantbus/contracts';
-import {
-  ensureTenantEventsStream,
-  ensureUsageStream,
-  migrateDatabase,
-} from '@tenantbus/tenant-context';
+import { ensureTenantEventsStream, ensureUsageStream } from '@tenantbus/tenant-context';
 import {
   createTestBus,
   createTestDatabase,
@@ -38,7 +34,7 @@ import {
   UsageServiceConfigSchema,
   type UsageServiceConfig,
 } from '../src/config/usage-service.config';
-import { ormOptions } from '../src/database/mikro-orm.options';
+import { migrateUsageDatabase } from '../src/database/migrate';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const codec = JSONCodec<unknown>();
@@ -99,13 +95,16 @@ export function usageEvent(overrides: Partial<UsageEventInput> = {}): UsageEvent
 }
 
 /** The fresh database (migrated as owner), bus prefix and directory stub a usage-service runs on. */
-export async function createUsageInfra(): Promise<UsageInfra> {
+export async function createUsageInfra(
+  options: { reportingRole?: (db: TestDatabase) => Promise<string> } = {},
+): Promise<UsageInfra> {
   const db = await createTestDatabase('tb_usage');
   const bus = await createTestBus('tb_usage');
   const naming = new BusNaming(bus.prefix);
-  await migrateDatabase(
-    ormOptions(db.ownerUrl, db.systemRole),
+  await migrateUsageDatabase(
+    db.ownerUrl,
     { appRole: db.appRole, systemRole: db.systemRole },
+    options.reportingRole ? await options.reportingRole(db) : undefined,
     { log: () => undefined },
   );
   await ensureTenantEventsStream(bus.nc, naming);

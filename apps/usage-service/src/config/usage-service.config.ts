@@ -9,6 +9,11 @@ const flag = (fallback: 'true' | 'false') =>
 
 export const UsageServiceConfigSchema = serviceConfigSchema('usage-service', 3003).extend({
   ...DatabaseConfigShape,
+  /** Read-only role for dashboards (Grafana); granted select on the usage tables by migrations. */
+  DB_REPORTING_ROLE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .optional(),
   /** Consume the usage stream (off for a read-only replica of the query API). */
   USAGE_INGEST_ENABLED: flag('true'),
   /** Messages fetched per round; each tenant's share is written in one transaction. */
