@@ -181,7 +181,15 @@ describe('quotas: status, usage.check, threshold alerts exactly once (real NATS 
     expect([malformed.status, malformed.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     const anonymous = await h.call('POST', '/api/v1/events', { body: good });
     expect(anonymous.status).toBe(401);
+    const other = await h.tenant();
+    const forged = await h.call<{ code: string }>('POST', '/api/v1/events', {
+      apiKey: tenant.apiKey,
+      tenantId: other.id,
+      body: good,
+    });
+    expect([forged.status, forged.body.code]).toEqual([403, 'TENANT_HEADER_FORBIDDEN']);
     expect((await post(tenant, good)).status).toBe(202);
     await waitFor(async () => ((await used(tenant, 'api.requests')) === 3 ? true : undefined));
+    expect(await used(other, 'api.requests')).toBe(0);
   });
 });
