@@ -50,3 +50,4 @@ export * from './quota/rate-limiter';
 export * from './quota/quota-balances';
 export * from './quota/quota.guard';
 export * from './quota/quota-guard.module';
+export * from './nats/tenant-request.responder';

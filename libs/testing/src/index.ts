@@ -10,3 +10,4 @@ export * from './service-process';
 export * from './tcp-proxy';
 export * from './otlp-receiver';
 export * from './nats-server';
+export * from './openapi-document';

@@ -1,5 +1,6 @@
 import { Entity, PrimaryKey, PrimaryKeyProp, Property } from '@mikro-orm/core';
 import { TenantScopedEntity } from '@tenantbus/tenant-context';
+import { UsageAggregates } from '../common/usage-aggregates.entity';
 
 /*
  * The usage tables. They are written by `UsageIngestWriter` with set-based SQL (throughput) and
@@ -37,11 +38,8 @@ export class UsageEventRecord extends TenantScopedEntity {
 
 /** Per meter, minute (UTC) and group: every aggregate a meter can need, summable across rows. */
 @Entity({ tableName: 'usage_rollup' })
-export class UsageRollup extends TenantScopedEntity {
+export class UsageRollup extends UsageAggregates {
   [PrimaryKeyProp]?: ['tenantId', 'meter', 'windowStart', 'groupKey'];
-
-  @PrimaryKey({ type: 'text' })
-  meter!: string;
 
   @PrimaryKey({ type: 'timestamptz' })
   windowStart!: Date;
@@ -49,21 +47,6 @@ export class UsageRollup extends TenantScopedEntity {
   /** Canonical JSON of the meter's group-by values (`{}` without grouping). */
   @PrimaryKey({ type: 'text' })
   groupKey!: string;
-
-  @Property({ type: 'bigint' })
-  eventCount!: string;
-
-  @Property({ type: 'double' })
-  valueSum!: number;
-
-  @Property({ type: 'double', nullable: true })
-  valueMax!: number | null;
-
-  @Property({ type: 'double', nullable: true })
-  latestValue!: number | null;
-
-  @Property({ type: 'timestamptz' })
-  latestTime!: Date;
 }
 
 /** Distinct values per minute and group, so UNIQUE_COUNT is exact over any window. */

@@ -1,24 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiProperty,
-  ApiPropertyOptional,
-  ApiTags,
-} from '@nestjs/swagger';
-import { AGGREGATIONS, type Aggregation } from './meter.entity';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { MeterView } from './dto/meter.dto';
 import { MeterCatalog } from './meter-catalog';
-
-export class MeterView {
-  @ApiProperty() name!: string;
-  @ApiProperty() eventType!: string;
-  @ApiProperty({ enum: AGGREGATIONS }) aggregation!: Aggregation;
-  @ApiPropertyOptional({ nullable: true, type: String }) valueProperty!: string | null;
-  @ApiProperty({ type: [String] }) groupBy!: string[];
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Plan limit key' })
-  limitKey!: string | null;
-  @ApiProperty() description!: string;
-}
 
 @ApiTags('meters')
 @ApiBearerAuth()

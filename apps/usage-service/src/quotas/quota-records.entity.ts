@@ -1,5 +1,6 @@
 import { Entity, PrimaryKey, PrimaryKeyProp, Property } from '@mikro-orm/core';
 import { TenantScopedEntity } from '@tenantbus/tenant-context';
+import { UsageAggregates } from '../common/usage-aggregates.entity';
 
 /**
  * Running totals per meter and billing period (calendar month, UTC), maintained on ingest in the
@@ -7,29 +8,11 @@ import { TenantScopedEntity } from '@tenantbus/tenant-context';
  * against exactly the committed usage.
  */
 @Entity({ tableName: 'usage_period' })
-export class UsagePeriodTotal extends TenantScopedEntity {
+export class UsagePeriodTotal extends UsageAggregates {
   [PrimaryKeyProp]?: ['tenantId', 'meter', 'periodStart'];
-
-  @PrimaryKey({ type: 'text' })
-  meter!: string;
 
   @PrimaryKey({ type: 'timestamptz' })
   periodStart!: Date;
-
-  @Property({ type: 'bigint' })
-  eventCount!: string;
-
-  @Property({ type: 'double' })
-  valueSum!: number;
-
-  @Property({ type: 'double', nullable: true })
-  valueMax!: number | null;
-
-  @Property({ type: 'double', nullable: true })
-  latestValue!: number | null;
-
-  @Property({ type: 'timestamptz' })
-  latestTime!: Date;
 
   @Property({ type: 'bigint' })
   uniqueCount!: string;

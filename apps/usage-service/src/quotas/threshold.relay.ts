@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import {
   Inject,
@@ -6,7 +7,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { Subjects } from '@tenantbus/contracts';
+import { Subjects, type UsageThresholdEvent } from '@tenantbus/contracts';
 import { TenantBus, TenantContext } from '@tenantbus/tenant-context';
 import { USAGE_CONFIG } from '../common/tokens';
 import { nextMonthStartUtc } from '../common/periods';
@@ -17,7 +18,7 @@ import { UsageThresholdRecord } from './quota-records.entity';
 /**
  * Publishes recorded threshold alerts after their transaction committed: the threshold row is
  * the outbox. Each alert's id is its JetStream `Nats-Msg-Id`, so a re-publish after a crash
- * between publish and marking is dropped by the stream's duplicate window (and subscribers can
+ * between publish and commit is dropped by the stream's duplicate window (and consumers can
  * dedupe by `id` beyond it).
  */
 @Injectable()
@@ -57,45 +58,52 @@ export class ThresholdRelay implements OnApplicationBootstrap, OnApplicationShut
     }, this.config.USAGE_ALERT_RELAY_MS);
   }
 
-  /** Publishes every unpublished alert, oldest first; returns how many went out. */
+  /**
+   * Publishes unpublished alerts, oldest first, and marks them in the same transaction. Rows are
+   * claimed with `skip locked`, so replicas never publish the same alert; a crash after publish
+   * and before commit republishes it under the same `Nats-Msg-Id`.
+   */
   async relayPending(): Promise<number> {
-    const pending = await this.context.asSystem(
+    return this.context.asSystem(
       'relay usage threshold alerts',
-      () =>
-        this.em.find(
+      async () => {
+        const pending = await this.em.find(
           UsageThresholdRecord,
           { publishedAt: null },
-          { orderBy: { crossedAt: 'asc' }, limit: 100 },
-        ),
+          {
+            orderBy: { crossedAt: 'asc' },
+            limit: 100,
+            lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
+          },
+        );
+        for (const alert of pending) {
+          // Tenant alerts carry their tenant in the headers like every tenant message.
+          await this.context.runWithTenant(alert.tenantId, () =>
+            this.bus.publishDurable(Subjects.usageThreshold, this.payload(alert), alert.alertId),
+          );
+          alert.publishedAt = new Date();
+          this.metrics.thresholds.inc({ threshold: String(alert.threshold) });
+        }
+        await this.em.flush();
+        return pending.length;
+      },
       { auditLevel: 'debug' },
     );
-    for (const alert of pending) {
-      await this.context.runWithTenant(alert.tenantId, async () => {
-        await this.bus.publishDurable(
-          Subjects.usageThreshold,
-          {
-            id: alert.alertId,
-            tenantId: alert.tenantId,
-            meter: alert.meter,
-            threshold: alert.threshold as 80 | 100,
-            used: alert.used,
-            limit: alert.limitValue,
-            period: {
-              start: alert.periodStart.toISOString(),
-              end: nextMonthStartUtc(alert.periodStart).toISOString(),
-            },
-            time: alert.crossedAt.toISOString(),
-          },
-          alert.alertId,
-        );
-        await this.em.nativeUpdate(
-          UsageThresholdRecord,
-          { meter: alert.meter, periodStart: alert.periodStart, threshold: alert.threshold },
-          { publishedAt: new Date() },
-        );
-      });
-      this.metrics.thresholds.inc({ threshold: String(alert.threshold) });
-    }
-    return pending.length;
+  }
+
+  private payload(alert: UsageThresholdRecord): UsageThresholdEvent {
+    return {
+      id: alert.alertId,
+      tenantId: alert.tenantId,
+      meter: alert.meter,
+      threshold: alert.threshold as UsageThresholdEvent['threshold'],
+      used: alert.used,
+      limit: alert.limitValue,
+      period: {
+        start: alert.periodStart.toISOString(),
+        end: nextMonthStartUtc(alert.periodStart).toISOString(),
+      },
+      time: alert.crossedAt.toISOString(),
+    };
   }
 }
