@@ -1,9 +1,9 @@
-import { ServiceConfigSchema } from '@tenantbus/tenant-context';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { SyncServiceConfigSchema } from '../apps/sync-service/src/config/sync-service.config';
 import { TenantServiceConfigSchema } from '../apps/tenant-service/src/config/tenant-service.config';
+import { UsageServiceConfigSchema } from '../apps/usage-service/src/config/usage-service.config';
 
 const ROOT = join(__dirname, '..');
 
@@ -25,7 +25,7 @@ describe('docker-compose.yml agrees with the code', () => {
   const schemas: Record<string, { shape: Record<string, unknown> }> = {
     'tenant-service': TenantServiceConfigSchema,
     'sync-service': SyncServiceConfigSchema,
-    'usage-service': ServiceConfigSchema,
+    'usage-service': UsageServiceConfigSchema,
   };
 
   it.each(Object.keys(schemas))(
@@ -90,6 +90,20 @@ describe('docker-compose.yml agrees with the code', () => {
       const url = new URL(compose.services[name].environment?.NATS_URL ?? '');
       expect([url.username, url.password]).toEqual([user, pass]);
     }
+  });
+
+  it('each service that follows tenants has a database of its own, made by the init script', () => {
+    const init = readFileSync(join(ROOT, 'docker/postgres-init.sql'), 'utf8');
+    const databaseOf = (name: string) =>
+      new URL(compose.services[name].environment?.DATABASE_URL ?? '').pathname.slice(1);
+    for (const name of ['sync-service', 'usage-service']) {
+      const database = databaseOf(name);
+      expect(init).toContain(`create database ${database};`);
+      expect(new URL(compose.services[name].environment?.DATABASE_OWNER_URL ?? '').pathname).toBe(
+        `/${database}`,
+      );
+    }
+    expect(new Set(Object.keys(schemas).map(databaseOf)).size).toBe(3);
   });
 
   it('mounts only files that exist', () => {

@@ -1,12 +1,8 @@
-import { NestFactory } from '@nestjs/core';
-import { buildOpenApiDocument } from '@tenantbus/tenant-context';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { openApiDocuments } from '@tenantbus/testing';
 import { join } from 'node:path';
 import { AppModule } from '../src/app.module';
 import { TenantServiceConfigSchema } from '../src/config/tenant-service.config';
 import { TENANT_SERVICE_OPENAPI } from '../src/openapi.info';
-
-const COMMITTED = join(__dirname, '..', 'openapi.json');
 
 /**
  * The committed OpenAPI document must match the code. `npm run openapi` rewrites it; CI fails
@@ -18,15 +14,11 @@ describe('tenant-service OpenAPI document', () => {
       DATABASE_URL: 'postgres://unused/unused',
       LOG_LEVEL: 'silent',
     });
-    // Preview mode builds the module graph without instantiating providers: no DB, no NATS.
-    const app = await NestFactory.create(AppModule.forRoot(config), {
-      preview: true,
-      logger: false,
-    });
-    const generated = `${JSON.stringify(buildOpenApiDocument(app, TENANT_SERVICE_OPENAPI), null, 2)}\n`;
-    await app.close();
-    if (process.env.UPDATE_OPENAPI === '1') writeFileSync(COMMITTED, generated);
-    const committed = readFileSync(COMMITTED, 'utf8');
+    const { generated, committed } = await openApiDocuments(
+      AppModule.forRoot(config),
+      TENANT_SERVICE_OPENAPI,
+      join(__dirname, '..', 'openapi.json'),
+    );
     expect(committed).toBe(generated);
   });
 });

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { DirectoryLookupSchema } from './tenant-directory';
 import { TenantLifecycleEventSchema } from './lifecycle';
-import { QuotaCheckRequestSchema, UsageEventSchema, UsageThresholdEventSchema } from './usage';
+import {
+  QuotaCheckRequestSchema,
+  TenantLimitsRequestSchema,
+  UsageEventSchema,
+  UsageThresholdEventSchema,
+} from './usage';
 
 /**
  * `tenant` subjects may only be sent from, and are only handled in, a tenant context.
@@ -50,6 +55,12 @@ export const Subjects = {
     name: 'usage.check',
     scope: 'tenant',
     schema: QuotaCheckRequestSchema,
+  }),
+  /** Request/reply: the caller's tenant's plan limits (`TenantLimitsSchema`). */
+  usageLimits: defineSubject({
+    name: 'usage.limits',
+    scope: 'tenant',
+    schema: TenantLimitsRequestSchema,
   }),
   usageThreshold: defineSubject({
     name: 'usage.alerts.threshold',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PlanLimitsSchema } from './lifecycle';
 import { TenantIdSchema } from './tenant-id';
 
 /** Event types are dotted lowercase names (`api.requests`, `sync.records`); one subject each. */
@@ -38,6 +39,16 @@ export const QuotaStatusSchema = z.object({
   period: QuotaPeriodSchema,
 });
 export type QuotaStatus = z.infer<typeof QuotaStatusSchema>;
+
+/** `usage.limits` asks for the caller's tenant's plan limits (what the quota guard enforces). */
+export const TenantLimitsRequestSchema = z.object({});
+
+/** The plan and its limits as the usage-service knows them (`plan` null: tenant not seen yet). */
+export const TenantLimitsSchema = z.object({
+  plan: z.string().nullable(),
+  limits: PlanLimitsSchema,
+});
+export type TenantLimits = z.infer<typeof TenantLimitsSchema>;
 
 /** Published once per tenant, meter, period and threshold (80, 100). */
 export const UsageThresholdEventSchema = z.object({

@@ -48,3 +48,8 @@ export * from './lifecycle/on-tenant-lifecycle.decorator';
 export * from './lifecycle/tenant-lifecycle.follower';
 export * from './lifecycle/tenant-lifecycle.module';
 export * from './lifecycle/tenant-state.controller';
+export * from './quota/rate-limiter';
+export * from './quota/quota-balances';
+export * from './quota/quota.guard';
+export * from './quota/quota-guard.module';
+export * from './nats/tenant-request.responder';

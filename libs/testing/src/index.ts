@@ -11,3 +11,4 @@ export * from './tcp-proxy';
 export * from './nest-app';
 export * from './otlp-receiver';
 export * from './nats-server';
+export * from './openapi-document';

@@ -110,3 +110,20 @@ export class ValidationFailedError extends TenantbusError {
     super('VALIDATION_FAILED', 'The request is not valid', 400, { fields });
   }
 }
+
+export class QuotaExceededError extends TenantbusError {
+  constructor(details: Record<string, unknown>) {
+    super(
+      'QUOTA_EXCEEDED',
+      'The plan limit for this meter is used up for this period',
+      429,
+      details,
+    );
+  }
+}
+
+export class RateLimitedError extends TenantbusError {
+  constructor(details: { limitPerSecond: number; retryAfterMs: number }) {
+    super('RATE_LIMITED', 'Too many requests for this tenant; slow down', 429, details);
+  }
+}

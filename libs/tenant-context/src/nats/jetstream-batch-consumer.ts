@@ -19,6 +19,13 @@ export interface BatchItem<T> {
   readonly message: DeliveredMessage;
 }
 
+/** An item the handler refuses (e.g. an unknown meter): dead-lettered with its reason. */
+export interface BatchRejection<T> {
+  readonly item: BatchItem<T>;
+  readonly reason: string;
+  readonly detail: string;
+}
+
 export interface JetStreamBatchConsumerOptions<S extends z.ZodType> extends DurableConsumerOptions {
   readonly schema: S;
   /** Most messages fetched per round. */
@@ -26,12 +33,20 @@ export interface JetStreamBatchConsumerOptions<S extends z.ZodType> extends Dura
   /** How long a round waits to fill the batch before processing what it has (nats.js: ≥ 1000). */
   readonly maxWaitMs?: number;
   readonly maxDeliver?: number;
+  /** Tenant groups of one batch written at once, each in its own transaction. Default 1. */
+  readonly groupConcurrency?: number;
   readonly verifyTenant?: TenantVerifier;
   /**
    * Runs once per tenant per round, inside that tenant's scope and transaction, with all of its
    * valid messages; they are acked only after it committed, and retried together if it throws.
+   * Items it returns as rejected are dead-lettered (after the commit) instead of acked, so one
+   * bad item never holds up the rest of its batch.
    */
-  readonly handleBatch: (items: BatchItem<z.output<S>>[]) => Promise<void>;
+  readonly handleBatch: (
+    items: BatchItem<z.output<S>>[],
+  ) => Promise<void | readonly BatchRejection<z.output<S>>[]>;
+  /** Called once per dead-lettered message with its reason (metrics). */
+  readonly onDeadLetter?: (reason: string) => void;
 }
 
 interface TenantGroup<T> {
@@ -58,11 +73,20 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
     private readonly options: JetStreamBatchConsumerOptions<S>,
   ) {
     this.logger = new Logger(`JetStreamBatch:${options.durable}`);
-    this.settler = new MessageSettler(deadLetters, this.logger, options.maxDeliver ?? 5);
+    this.settler = new MessageSettler(
+      deadLetters,
+      this.logger,
+      options.maxDeliver ?? 5,
+      options.onDeadLetter,
+    );
   }
 
   async start(): Promise<void> {
-    await ensureDurableConsumer(this.nc, this.options);
+    // A fetch may not ask for more than the consumer lets be unacknowledged at once.
+    await ensureDurableConsumer(this.nc, {
+      maxAckPending: Math.max(2 * this.batchSize, 1_000),
+      ...this.options,
+    });
     await this.deadLetters.ensureStream();
     this.running = true;
     this.loop = this.run();
@@ -74,24 +98,41 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
     await this.loop;
   }
 
+  private get batchSize(): number {
+    return this.options.batchSize ?? 500;
+  }
+
+  /**
+   * Fetching the next batch overlaps writing the previous one (the database works while this
+   * process receives), but batches are still written one after another.
+   */
   private async run(): Promise<void> {
     const consumer = await this.nc
       .jetstream()
       .consumers.get(this.options.stream, this.options.durable);
+    let writing: Promise<void> = Promise.resolve();
     while (this.running) {
+      const batch: JsMsg[] = [];
       try {
-        const batch: JsMsg[] = [];
         const fetched = await consumer.fetch({
-          max_messages: this.options.batchSize ?? 500,
+          max_messages: this.batchSize,
           expires: Math.max(this.options.maxWaitMs ?? 1_000, 1_000),
         });
         for await (const msg of fetched) batch.push(msg);
-        if (batch.length) await this.process(batch);
       } catch (error) {
-        this.logger.error({ msg: 'batch round failed', error: String(error) });
+        this.logger.error({ msg: 'batch fetch failed', error: String(error) });
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
+      await writing;
+      // What was fetched is always processed, even when stopping: it would otherwise sit
+      // unacknowledged until the ack wait expires.
+      writing = batch.length
+        ? this.process(batch).catch((error: unknown) =>
+            this.logger.error({ msg: 'batch round failed', error: String(error) }),
+          )
+        : Promise.resolve();
     }
+    await writing;
   }
 
   private async process(batch: JsMsg[]): Promise<void> {
@@ -127,7 +168,14 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
       group.messages.push(msg);
       groups.set(admission.tenantId, group);
     }
-    for (const group of groups.values()) await this.commit(group);
+    // Tenant groups are independent transactions: a few at once keep the database busy.
+    const queue = [...groups.values()];
+    const workers = Math.min(this.options.groupConcurrency ?? 1, queue.length);
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        for (let group = queue.shift(); group; group = queue.shift()) await this.commit(group);
+      }),
+    );
   }
 
   private async commit(group: TenantGroup<z.output<S>>): Promise<void> {
@@ -135,15 +183,22 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
     await withConsumerSpan(first.subject, first.headers, async (span) => {
       span.setAttribute(TENANT_SPAN_ATTRIBUTES.tenantId, group.tenantId);
       span.setAttribute('messaging.batch.message_count', group.messages.length);
+      let rejections: readonly BatchRejection<z.output<S>>[];
       try {
-        await this.context.runWithTenant(group.tenantId, () =>
-          this.options.handleBatch(group.items),
-        );
+        rejections =
+          (await this.context.runWithTenant(group.tenantId, () =>
+            this.options.handleBatch(group.items),
+          )) ?? [];
       } catch (error) {
         for (const msg of group.messages) await this.settler.retryOrDeadLetter(msg, error);
         return;
       }
-      group.messages.forEach((msg) => msg.ack());
+      const rejected = new Map(rejections.map((rejection) => [rejection.item, rejection]));
+      for (const [index, msg] of group.messages.entries()) {
+        const rejection = rejected.get(group.items[index]);
+        if (rejection) await this.settler.deadLetter(msg, rejection.reason, rejection.detail);
+        else msg.ack();
+      }
     });
   }
 }

@@ -11,6 +11,8 @@ export interface DurableConsumerOptions {
   /** One subject filter (nats-server 2.9 has no multi-filter consumers). */
   readonly filterSubject: string;
   readonly ackWaitMs?: number;
+  /** Most messages delivered but not yet acked (server default 1000); batch consumers raise it. */
+  readonly maxAckPending?: number;
 }
 
 /** Creates (or updates) the durable pull consumer. Redelivery is bounded by our dead-lettering. */
@@ -25,6 +27,7 @@ export async function ensureDurableConsumer(
     deliver_policy: DeliverPolicy.All,
     filter_subject: options.filterSubject,
     ack_wait: (options.ackWaitMs ?? 30_000) * 1_000_000,
+    ...(options.maxAckPending ? { max_ack_pending: options.maxAckPending } : {}),
     // The server never drops a message silently: we dead-letter after `maxDeliver` ourselves.
     max_deliver: -1,
   });
@@ -62,6 +65,7 @@ export class MessageSettler {
     private readonly deadLetters: DeadLetterPublisher,
     private readonly logger: Logger,
     private readonly maxDeliver: number,
+    private readonly onDeadLetter?: (reason: string) => void,
   ) {}
 
   async deadLetter(msg: JsMsg, reason: string, detail: string): Promise<void> {
@@ -74,6 +78,7 @@ export class MessageSettler {
         detail,
       });
       msg.term();
+      this.onDeadLetter?.(reason);
       this.logger.warn({ msg: 'message dead-lettered', subject: msg.subject, reason, detail });
     } catch (error) {
       this.logger.error({

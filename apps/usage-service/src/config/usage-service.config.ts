@@ -1,0 +1,42 @@
+import { DatabaseConfigShape, loadConfig, serviceConfigSchema } from '@tenantbus/tenant-context';
+import { z } from 'zod';
+
+const flag = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback)
+    .transform((value) => value === 'true');
+
+export const UsageServiceConfigSchema = serviceConfigSchema('usage-service', 3003).extend({
+  ...DatabaseConfigShape,
+  /** Read-only role for dashboards (Grafana); granted select on the usage tables by migrations. */
+  DB_REPORTING_ROLE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .optional(),
+  /** Consume the usage stream (off for a read-only replica of the query API). */
+  USAGE_INGEST_ENABLED: flag('true'),
+  /** Messages fetched per round; each tenant's share is written in one transaction. */
+  USAGE_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(2_000),
+  /** How long a fetched, unacknowledged event waits before redelivery (e.g. after a crash). */
+  USAGE_INGEST_ACK_WAIT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /** Tenant groups of a batch written at once, each in its own transaction and connection. */
+  USAGE_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),
+  /** How long a round waits to fill its batch (nats.js needs ≥ 1000 ms). */
+  USAGE_INGEST_MAX_WAIT_MS: z.coerce.number().int().min(1_000).max(60_000).default(1_000),
+  /** Events older than this are refused: late events would rewrite invoiced periods. */
+  USAGE_MAX_EVENT_AGE_DAYS: z.coerce.number().int().min(1).max(3_650).default(35),
+  /** Events further in the future than this are refused (clock skew allowance). */
+  USAGE_MAX_FUTURE_MINUTES: z.coerce.number().int().min(0).max(1_440).default(5),
+  /**
+   * On `tenant.purged`: keep the monthly per-meter totals (what was invoiced) and erase the
+   * rest, or erase everything.
+   */
+  USAGE_PURGE_KEEP_BILLING_TOTALS: flag('true'),
+  /** How often unpublished threshold alerts are retried (crash between commit and publish). */
+  USAGE_ALERT_RELAY_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+});
+export type UsageServiceConfig = z.infer<typeof UsageServiceConfigSchema>;
+
+export const loadUsageServiceConfig = (env: NodeJS.ProcessEnv = process.env): UsageServiceConfig =>
+  loadConfig(UsageServiceConfigSchema, env);

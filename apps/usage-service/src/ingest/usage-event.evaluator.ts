@@ -1,0 +1,115 @@
+import type { UsageEvent } from '@tenantbus/contracts';
+import type { Meter } from '../meters/meter.entity';
+import { monthStartUtc } from '../common/periods';
+
+/** What one accepted event adds to one meter. */
+export interface Contribution {
+  readonly eventId: string;
+  readonly meter: string;
+  /** The event's minute (UTC), ISO. */
+  readonly windowStart: string;
+  /** The billing period (calendar month, UTC), ISO. */
+  readonly periodStart: string;
+  /** Canonical JSON of the meter's group-by values. */
+  readonly groupKey: string;
+  /** 1 for COUNT; the numeric value otherwise (0 for UNIQUE_COUNT). */
+  readonly value: number;
+  readonly time: string;
+  /** The distinct key for UNIQUE_COUNT meters. */
+  readonly uniqueValue: string | null;
+}
+
+export type Evaluation =
+  | { ok: true; contributions: Contribution[] }
+  | { ok: false; reason: UsageRejectionReason; detail: string };
+
+export type UsageRejectionReason =
+  'METER_UNKNOWN' | 'VALUE_INVALID' | 'TIME_TOO_OLD' | 'TIME_IN_FUTURE';
+
+export interface EvaluationLimits {
+  readonly maxAgeMs: number;
+  readonly maxFutureMs: number;
+}
+
+/**
+ * Decides whether an event is usable and what it contributes to each meter of its type. Pure, so
+ * the HTTP edge (answering 400) and the stream consumer (dead-lettering) refuse the same events
+ * for the same reasons.
+ */
+export function evaluateUsageEvent(
+  event: UsageEvent,
+  meters: readonly Meter[],
+  limits: EvaluationLimits,
+  now: number,
+): Evaluation {
+  if (meters.length === 0)
+    return {
+      ok: false,
+      reason: 'METER_UNKNOWN',
+      detail: `no meter reads events of type ${event.type}`,
+    };
+  const time = Date.parse(event.time);
+  if (time < now - limits.maxAgeMs)
+    return { ok: false, reason: 'TIME_TOO_OLD', detail: `event time ${event.time} is too old` };
+  if (time > now + limits.maxFutureMs)
+    return {
+      ok: false,
+      reason: 'TIME_IN_FUTURE',
+      detail: `event time ${event.time} is in the future`,
+    };
+  const at = new Date(time);
+  const windowStart = new Date(Math.floor(time / 60_000) * 60_000).toISOString();
+  const periodStart = monthStartUtc(at).toISOString();
+  const contributions: Contribution[] = [];
+  for (const meter of meters) {
+    const measured = measure(meter, event.data);
+    if (typeof measured === 'string')
+      return { ok: false, reason: 'VALUE_INVALID', detail: `${meter.name}: ${measured}` };
+    contributions.push({
+      eventId: event.id,
+      meter: meter.name,
+      windowStart,
+      periodStart,
+      groupKey: groupKey(meter.groupBy, event.data),
+      time: at.toISOString(),
+      ...measured,
+    });
+  }
+  return { ok: true, contributions };
+}
+
+/** The value (or distinct key) an event gives a meter, or why it cannot give one. */
+function measure(
+  meter: Meter,
+  data: Record<string, unknown>,
+): { value: number; uniqueValue: string | null } | string {
+  if (meter.aggregation === 'COUNT') return { value: 1, uniqueValue: null };
+  const property = meter.valueProperty ?? 'value';
+  const raw = data[property];
+  if (meter.aggregation === 'UNIQUE_COUNT') {
+    if ((typeof raw === 'string' && raw.length > 0 && raw.length <= 200) || isFiniteNumber(raw))
+      return { value: 0, uniqueValue: String(raw) };
+    return `data.${property} must be a non-empty string or a number`;
+  }
+  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (!isFiniteNumber(value)) return `data.${property} must be a number`;
+  if (value < 0) return `data.${property} must not be negative`;
+  return { value, uniqueValue: null };
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** `{"route":"/a"}`: the meter's group-by properties in a fixed order; absent ones are null. */
+export function groupKey(groupBy: readonly string[], data: Record<string, unknown>): string {
+  const key: Record<string, string | null> = {};
+  for (const property of [...groupBy].sort()) {
+    const value = data[property];
+    key[property] =
+      typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+        ? String(value)
+        : null;
+  }
+  return JSON.stringify(key);
+}

@@ -1,0 +1,101 @@
+import { TENANT_ID_HEADER } from '@tenantbus/contracts';
+import { startServiceProcess, waitFor, type ServiceProcess } from '@tenantbus/testing';
+import { headers as natsHeaders, JSONCodec } from 'nats';
+import {
+  createUsageInfra,
+  usageEvent,
+  usageServiceEnv,
+  type TestTenant,
+  type UsageInfra,
+} from '../apps/usage-service/test/usage-service.harness';
+
+const EVENTS = 12_000;
+const codec = JSONCodec<unknown>();
+
+/**
+ * The usage-service as its own process, killed with SIGKILL while it drains a backlog (batches
+ * fetched, some written, none of the in-flight ones acked), then restarted: every event counts
+ * exactly once — the committed ones are not counted again, the unacked ones are not lost.
+ */
+describe('usage-service killed mid-batch and restarted: exact totals', () => {
+  let infra: UsageInfra;
+  let service: ServiceProcess | undefined;
+  const tenants: TestTenant[] = [];
+  const expected = new Map<string, { events: number; sum: number }>();
+  const env = () =>
+    usageServiceEnv(infra, {
+      USAGE_INGEST_BATCH_SIZE: '500',
+      // Redelivery of what the killed process had fetched comes after this.
+      USAGE_INGEST_ACK_WAIT_MS: '2000',
+    });
+
+  beforeAll(async () => {
+    infra = await createUsageInfra();
+    service = await startServiceProcess('usage-service', {
+      ...env(),
+      USAGE_INGEST_ENABLED: 'false',
+    });
+    for (let i = 0; i < 3; i += 1) tenants.push(await infra.tenant());
+    await service.stop();
+    const js = infra.bus.nc.jetstream();
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < EVENTS; i += 1) {
+      const tenant = tenants[i % tenants.length];
+      const value = (i % 10) + 1;
+      const totals = expected.get(tenant.id) ?? { events: 0, sum: 0 };
+      expected.set(tenant.id, { events: totals.events + 1, sum: totals.sum + value });
+      const headers = natsHeaders();
+      headers.set(TENANT_ID_HEADER, tenant.id);
+      pending.push(
+        js.publish(
+          infra.naming.subject('usage.events.api.requests'),
+          codec.encode(usageEvent({ data: { value } })),
+          { headers },
+        ),
+      );
+    }
+    await Promise.all(pending);
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await infra?.close();
+  });
+
+  const recorded = () => infra.count('select count(*)::int as n from usage_event');
+
+  it('counts every event once after a kill -9 in the middle of the backlog', async () => {
+    service = await startServiceProcess('usage-service', env());
+    await waitFor(async () => ((await recorded()) >= EVENTS / 4 ? true : undefined), {
+      intervalMs: 5,
+      what: 'a quarter of the backlog written',
+    });
+    service.child.kill('SIGKILL');
+    await service.stop();
+    const atKill = await recorded();
+    expect(atKill).toBeLessThan(EVENTS);
+
+    service = await startServiceProcess('usage-service', env());
+    await waitFor(async () => ((await recorded()) >= EVENTS ? true : undefined), {
+      timeoutMs: 60_000,
+      what: 'the whole backlog written',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    for (const tenant of tenants) {
+      const [row] = await infra.db.query<{ events: number; sum: number; rolled: number }>(
+        `select (select count(*)::int from usage_event where tenant_id = $1) as events,
+                (select value_sum::int from usage_period where tenant_id = $1 and meter = 'api.requests') as sum,
+                (select sum(event_count)::int from usage_rollup where tenant_id = $1) as rolled`,
+        [tenant.id],
+      );
+      const want = expected.get(tenant.id);
+      expect(row).toEqual({ events: want?.events, sum: want?.sum, rolled: want?.events });
+    }
+    const info = await (
+      await infra.bus.nc.jetstreamManager()
+    ).consumers.info(infra.naming.stream('usage'), 'usage-ingest');
+    expect(info.num_pending + info.num_ack_pending).toBe(0);
+    // The kill really hit fetched-but-unacked batches: there were more deliveries than events.
+    expect(info.delivered.consumer_seq).toBeGreaterThan(EVENTS);
+  });
+});
