@@ -26,11 +26,12 @@ describe('npm start (embedded mode): the stack comes up, is seeded, and stops wi
     delete env.DATABASE_URL;
     delete env.NATS_URL;
     delete env.ADMIN_TOKENS;
-    launcher = spawn(
-      join(ROOT, 'node_modules', '.bin', 'tsx'),
-      ['--tsconfig', 'tsconfig.json', 'scripts/stack/start.ts'],
-      { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    // As `npm start` runs it: one Node process (tsx as a loader), so signals reach its handler.
+    launcher = spawn(process.execPath, ['--import', 'tsx', 'scripts/stack/start.ts'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     launcher.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     launcher.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await waitFor(
