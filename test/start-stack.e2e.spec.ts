@@ -84,6 +84,27 @@ describe('npm start (embedded mode): the stack comes up, is seeded, and stops wi
     ).toEqual(['acme-cabin', 'acme-loft']);
   });
 
+  it('answers the admin CLI on every service', async () => {
+    const endpoints = {
+      tenantService: `http://127.0.0.1:${ports.TENANT_SERVICE_PORT}`,
+      syncService: `http://127.0.0.1:${ports.SYNC_SERVICE_PORT}`,
+      usageService: `http://127.0.0.1:${ports.USAGE_SERVICE_PORT}`,
+      adminToken: 'dev-admin-token-change-me',
+    };
+    const accounts = await runCli(['accounts', 'list', 'acme'], endpoints);
+    expect(accounts.stdout).toMatch(/acme-loft/);
+    const quotas = await runCli(['quotas', 'show', 'globex'], endpoints);
+    expect(quotas).toMatchObject({
+      exitCode: 0,
+      stdout: expect.stringMatching(/^METER\s+USED\s+LIMIT/),
+    });
+    const usage = await runCli(
+      ['usage', 'show', 'acme', '--meter', 'sync.runs', '--window', 'DAY'],
+      endpoints,
+    );
+    expect(usage.exitCode).toBe(0);
+  });
+
   it('stops every process it started on SIGTERM', async () => {
     const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve));
     launcher.kill('SIGTERM');
