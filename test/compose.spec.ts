@@ -2,6 +2,7 @@ import { ServiceConfigSchema } from '@tenantbus/tenant-context';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { SyncServiceConfigSchema } from '../apps/sync-service/src/config/sync-service.config';
 import { TenantServiceConfigSchema } from '../apps/tenant-service/src/config/tenant-service.config';
 import { UsageServiceConfigSchema } from '../apps/usage-service/src/config/usage-service.config';
 
@@ -24,7 +25,7 @@ describe('docker-compose.yml agrees with the code', () => {
   };
   const schemas: Record<string, { shape: Record<string, unknown> }> = {
     'tenant-service': TenantServiceConfigSchema,
-    'sync-service': ServiceConfigSchema,
+    'sync-service': SyncServiceConfigSchema,
     'usage-service': UsageServiceConfigSchema,
   };
 

@@ -24,6 +24,7 @@ describe('the services boot, answer health and stop cleanly', () => {
       DATABASE_OWNER_URL: db.ownerUrl,
       DB_APP_ROLE: db.appRole,
       DB_SYSTEM_ROLE: db.systemRole,
+      CREDENTIALS_KEYS: `e2e:${Buffer.alloc(32, 1).toString('base64')}`,
     };
     for (const service of SERVICES) running.push(await startServiceProcess(service, env));
   });

@@ -61,7 +61,7 @@ describe('npm start (embedded mode): the stack comes up, is seeded, and stops wi
     expect(output).toMatch(/postgres\s+embedded/);
   });
 
-  it('seeded two demo tenants with working API keys', async () => {
+  it('seeded two demo tenants with working API keys and accounts', async () => {
     const listed = await runCli(['tenants', 'list', '--json'], {
       tenantService: `http://127.0.0.1:${ports.TENANT_SERVICE_PORT}`,
       syncService: '',
@@ -75,6 +75,12 @@ describe('npm start (embedded mode): the stack comes up, is seeded, and stops wi
       headers: { authorization: `Bearer ${key}` },
     });
     expect(await me.json()).toMatchObject({ slug: 'acme' });
+    const accounts = await fetch(`http://127.0.0.1:${ports.SYNC_SERVICE_PORT}/api/v1/accounts`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(
+      ((await accounts.json()) as { account_id: string }[]).map((a) => a.account_id).sort(),
+    ).toEqual(['acme-cabin', 'acme-loft']);
   });
 
   it('stops every process it started on SIGTERM', async () => {

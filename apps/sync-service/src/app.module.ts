@@ -1,10 +1,32 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { serviceFoundation, type ServiceConfig } from '@tenantbus/tenant-context';
+import { serviceDatabase, serviceFoundation } from '@tenantbus/tenant-context';
+import { AccountMetricsModule } from './account-metrics/account-metrics.module';
+import { AccountsModule } from './accounts/accounts.module';
+import { CommonModule } from './common/common.module';
+import type { SyncServiceConfig } from './config/sync-service.config';
+import { CredentialsModule } from './credentials/credentials.module';
+import { ormOptions } from './database/mikro-orm.options';
+import { SyncLifecycleModule } from './lifecycle/sync-lifecycle.module';
+import { SyncModule } from './sync/sync.module';
+import { UsageModule } from './usage/usage.module';
 
-/** sync-service: per-tenant external accounts and scheduled metric sync. Features are added as their issues land. */
+/** sync-service: per-tenant external accounts, scheduled metric sync, customer aggregation. */
 @Module({})
 export class AppModule {
-  static forRoot(config: ServiceConfig): DynamicModule {
-    return { module: AppModule, imports: [...serviceFoundation(config, { database: false })] };
+  static forRoot(config: SyncServiceConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ...serviceFoundation(config, { database: true }),
+        ...serviceDatabase(ormOptions(config.DATABASE_URL, config.DB_SYSTEM_ROLE)),
+        CommonModule.forRoot(config),
+        CredentialsModule.forRoot(config.CREDENTIALS_KEYS),
+        UsageModule,
+        AccountsModule,
+        AccountMetricsModule,
+        SyncModule,
+        SyncLifecycleModule,
+      ],
+    };
   }
 }

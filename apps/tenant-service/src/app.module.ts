@@ -1,6 +1,5 @@
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { serviceFoundation, TenantOrmModule } from '@tenantbus/tenant-context';
+import { serviceDatabase, serviceFoundation } from '@tenantbus/tenant-context';
 import type { TenantServiceConfig } from './config/tenant-service.config';
 import { ormOptions } from './database/mikro-orm.options';
 import { ApiKeysModule } from './api-keys/api-keys.module';
@@ -21,11 +20,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ...serviceFoundation(config, { database: true }),
-        MikroOrmModule.forRoot({
-          ...ormOptions(config.DATABASE_URL, config.DB_SYSTEM_ROLE),
-          registerRequestContext: false,
-        }),
-        TenantOrmModule.forRoot(),
+        ...serviceDatabase(ormOptions(config.DATABASE_URL, config.DB_SYSTEM_ROLE)),
         OutboxModule.forRoot({
           enabled: config.OUTBOX_RELAY_ENABLED,
           pollMs: config.OUTBOX_POLL_MS,

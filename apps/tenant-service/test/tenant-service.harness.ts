@@ -1,17 +1,15 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { migrateDatabase } from '@tenantbus/tenant-context';
 import {
   createTestBus,
   createTestDatabase,
   httpRequest,
+  listenTestApp,
   TEST_NATS_URL,
   type HttpResult,
   type TestBus,
   type TestDatabase,
 } from '@tenantbus/testing';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from '../src/app.module';
 import {
@@ -70,14 +68,7 @@ export async function startTenantService(
     OUTBOX_POLL_MS: '50',
     ...env,
   });
-  const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot(config)],
-  }).compile();
-  const app = moduleRef.createNestApplication({
-    logger: process.env.TEST_LOG_LEVEL ? undefined : false,
-  });
-  await app.listen(0, '127.0.0.1');
-  const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
+  const { app, port } = await listenTestApp(AppModule.forRoot(config));
   const call: TenantServiceHarness['call'] = (method, path, options = {}) =>
     httpRequest(port, path, {
       method,

@@ -4,3 +4,4 @@ export * from './tenant-directory';
 export * from './lifecycle';
 export * from './subjects';
 export * from './usage';
+export * from './accounts';

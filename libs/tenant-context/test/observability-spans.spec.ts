@@ -63,6 +63,22 @@ describe('TenantSpanProcessor', () => {
     expect(span.attributes[TENANT_SPAN_ATTRIBUTES.correlationId]).toEqual(expect.any(String));
   });
 
+  it('stamps the tenant a system scope concerns, without scoping anything to it', async () => {
+    const tenantId = randomUUID();
+    await ctx.asSystem(
+      'apply lifecycle event',
+      async () => {
+        expect(ctx.maybeTenantId).toBeUndefined();
+        tracer.startSpan('concerning').end();
+      },
+      { concerning: tenantId },
+    );
+
+    const span = await finished('concerning');
+    expect(span.attributes[TENANT_SPAN_ATTRIBUTES.scope]).toBe('system');
+    expect(span.attributes[TENANT_SPAN_ATTRIBUTES.tenantId]).toBe(tenantId);
+  });
+
   it('leaves spans outside any scope without tenant attributes', async () => {
     tracer.startSpan('outside').end();
 

@@ -8,6 +8,7 @@ export * from './http-client';
 export * from './read-stream';
 export * from './service-process';
 export * from './tcp-proxy';
+export * from './nest-app';
 export * from './otlp-receiver';
 export * from './nats-server';
 export * from './openapi-document';

@@ -1,7 +1,6 @@
-import { Migrator } from '@mikro-orm/migrations';
 import type { Options } from '@mikro-orm/core';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { withTenancy } from '@tenantbus/tenant-context';
+import type { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { serviceOrmOptions } from '@tenantbus/tenant-context';
 import { ApiKey } from '../api-keys/api-key.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { Domain } from '../domains/domain.entity';
@@ -12,24 +11,14 @@ import { Plan } from '../plans/plan.entity';
 import { Tenant } from '../tenants/tenant.entity';
 import { Migration20261125000000Registry } from './migrations/Migration20261125000000Registry';
 
-export const ENTITIES = [Plan, Tenant, Domain, ApiKey, Member, Invitation, AuditEvent, OutboxEvent];
-
 /** One ORM configuration for the service (app role) and the migration job (owner). */
 export function ormOptions(clientUrl: string, systemRole: string): Options<PostgreSqlDriver> {
-  return withTenancy(
-    {
-      driver: PostgreSqlDriver,
-      clientUrl,
-      entities: ENTITIES,
-      extensions: [Migrator],
-      migrations: {
-        tableName: 'mikro_orm_migrations',
-        transactional: true,
-        migrationsList: [
-          { name: 'Migration20261125000000Registry', class: Migration20261125000000Registry },
-        ],
-      },
-    },
-    { systemRole },
-  );
+  return serviceOrmOptions({
+    clientUrl,
+    systemRole,
+    entities: [Plan, Tenant, Domain, ApiKey, Member, Invitation, AuditEvent, OutboxEvent],
+    migrations: [
+      { name: 'Migration20261125000000Registry', class: Migration20261125000000Registry },
+    ],
+  });
 }

@@ -19,6 +19,8 @@ export interface ScopeOptions {
   actor?: Actor;
   /** `debug` for periodic system loops (relays, schedulers) that would otherwise flood the log. */
   auditLevel?: 'log' | 'debug';
+  /** `asSystem` only: the tenant the work concerns, for spans and logs (see `SystemScope`). */
+  concerning?: string;
 }
 
 const logger = new Logger('TenantContext');
@@ -124,9 +126,11 @@ export class TenantContext extends TenantContextReader {
       reason,
       actor: `${actor.kind}:${actor.id}`,
       from_tenant_id: this.maybeTenantId,
+      concerning_tenant_id: options.concerning,
     });
     trace.getActiveSpan()?.addEvent('tenant.system_scope', { reason, actor: actor.id });
-    return this.runScope({ ...scope, actor, system: { reason } }, fn);
+    const concerning = options.concerning ? parseTenantId(options.concerning) : undefined;
+    return this.runScope({ ...scope, actor, system: { reason, concerning } }, fn);
   }
 
   private inherited(options: ScopeOptions): TenantStore {

@@ -10,6 +10,11 @@ export interface Actor {
 
 export interface SystemScope {
   readonly reason: string;
+  /**
+   * The one tenant this system work is about (its lifecycle event, an admin call on it), so its
+   * spans and log lines can be found by tenant. Observability only: it grants and scopes nothing.
+   */
+  readonly concerning?: TenantId;
 }
 
 /** Everything the platform keeps per unit of work (request, message, job). */

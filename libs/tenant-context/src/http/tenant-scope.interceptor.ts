@@ -13,7 +13,7 @@ import { from, lastValueFrom, type Observable } from 'rxjs';
 import { TenantContext } from '../context/tenant-context';
 import { DeadLetterPublisher } from '../nats/dead-letter.publisher';
 import { admitTenantMessage, type TenantVerifier } from '../nats/message-admission';
-import { correlationIdOf } from '../nats/tenant-headers';
+import { concerningTenantOf, correlationIdOf } from '../nats/tenant-headers';
 import { withConsumerSpan } from '../nats/trace-carrier';
 import { TENANT_SPAN_ATTRIBUTES } from '../observability/tenant-span.processor';
 import { routeScope } from './tenant-resolution.guard';
@@ -63,6 +63,7 @@ export class TenantScopeInterceptor implements NestInterceptor {
         return this.context.asSystem(scope.reason, handle, {
           correlationId: correlationIdOf(headers),
           actor: { kind: 'service', id: subject },
+          concerning: concerningTenantOf(headers),
         });
       }
       const admission = await admitTenantMessage(headers, payload, this.verifyTenant);

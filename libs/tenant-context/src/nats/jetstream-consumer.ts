@@ -10,7 +10,7 @@ import {
   type DurableConsumerOptions,
 } from './jetstream-intake';
 import { admitTenantMessage, type TenantVerifier } from './message-admission';
-import { correlationIdOf } from './tenant-headers';
+import { concerningTenantOf, correlationIdOf } from './tenant-headers';
 import { withConsumerSpan } from './trace-carrier';
 import { TENANT_SPAN_ATTRIBUTES } from '../observability/tenant-span.processor';
 import type { Span } from '@opentelemetry/api';
@@ -119,10 +119,12 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
     const scope = this.options.scope;
     if (scope.kind === 'system') {
       const correlationId = correlationIdOf(msg.headers);
+      const concerning = concerningTenantOf(msg.headers);
       return (fn) =>
         this.context.asSystem(scope.reason, fn, {
           correlationId,
           actor: { kind: 'service', id: this.options.durable },
+          concerning,
         });
     }
     const admission = await admitTenantMessage(

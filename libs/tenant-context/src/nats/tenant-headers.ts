@@ -88,3 +88,9 @@ export function readInboundScope(headers: MsgHdrs | undefined): InboundScope {
 export function correlationIdOf(headers: MsgHdrs | undefined): string | undefined {
   return header(headers, CORRELATION_ID_HEADER);
 }
+
+/** A valid tenant header on a system-level message: the tenant it concerns (observability only). */
+export function concerningTenantOf(headers: MsgHdrs | undefined): string | undefined {
+  const parsed = TenantIdSchema.safeParse(header(headers, TENANT_ID_HEADER));
+  return parsed.success ? parsed.data : undefined;
+}

@@ -48,7 +48,8 @@ export function logScopeFields(mergeObject?: object): LogScopeFields {
     ? ctx.snapshot()
     : requestScopeOf(mergeObject);
   if (scope) {
-    if (scope.tenantId) fields.tenant_id = scope.tenantId;
+    const tenantId = scope.tenantId ?? scope.system?.concerning;
+    if (tenantId) fields.tenant_id = tenantId;
     if (scope.system) fields.tenant_scope = 'system';
     if (scope.correlationId) fields.request_id = scope.correlationId;
   }

@@ -21,10 +21,10 @@ export class TenantSpanProcessor implements SpanProcessor {
     const ctx = readTenantContext();
     if (!ctx.isActive) return;
 
-    const tenantId = ctx.maybeTenantId;
+    const system = ctx.system;
+    const tenantId = ctx.maybeTenantId ?? system?.concerning;
     if (tenantId) span.setAttribute(TENANT_SPAN_ATTRIBUTES.tenantId, tenantId);
 
-    const system = ctx.system;
     if (system) {
       span.setAttribute(TENANT_SPAN_ATTRIBUTES.scope, 'system');
       span.setAttribute(TENANT_SPAN_ATTRIBUTES.systemReason, system.reason);

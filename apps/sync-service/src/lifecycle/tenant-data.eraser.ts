@@ -1,0 +1,25 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable, Logger } from '@nestjs/common';
+import { TenantScopedEntity } from '@tenantbus/tenant-context';
+
+/**
+ * Erases every row a tenant owns in this service: every table of a `TenantScopedEntity`, found
+ * from the ORM metadata so a table added later cannot be forgotten. Must run in system scope.
+ */
+@Injectable()
+export class TenantDataEraser {
+  private readonly logger = new Logger(TenantDataEraser.name);
+
+  constructor(private readonly em: EntityManager) {}
+
+  async erase(tenantId: string): Promise<Record<string, number>> {
+    const deleted: Record<string, number> = {};
+    for (const meta of Object.values(this.em.getMetadata().getAll())) {
+      if (meta.virtual || meta.abstract || !(meta.class.prototype instanceof TenantScopedEntity))
+        continue;
+      deleted[meta.tableName] = await this.em.nativeDelete(meta.class, { tenantId });
+    }
+    this.logger.log({ msg: 'tenant data erased', tenant: tenantId, deleted });
+    return deleted;
+  }
+}
