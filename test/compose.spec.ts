@@ -1,4 +1,3 @@
-import { ServiceConfigSchema } from '@tenantbus/tenant-context';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
