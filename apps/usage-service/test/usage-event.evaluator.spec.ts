@@ -79,8 +79,11 @@ describe('evaluateUsageEvent', () => {
     ).toMatchObject({ uniqueValue: '42' });
   });
 
-  it('groups absent properties under null', () => {
-    expect(groupKey(['b', 'a'], { a: 1 })).toBe('{"a":"1","b":null}');
+  it('groups absent properties under null, and `subject` by the event subject', () => {
+    expect(groupKey(['b', 'a'], { data: { a: 1 } })).toBe('{"a":"1","b":null}');
+    expect(groupKey(['subject'], { subject: 'acct-1', data: { subject: 'x' } })).toBe(
+      '{"subject":"acct-1"}',
+    );
   });
 });
 

@@ -70,7 +70,7 @@ export function evaluateUsageEvent(
       meter: meter.name,
       windowStart,
       periodStart,
-      groupKey: groupKey(meter.groupBy, event.data),
+      groupKey: groupKey(meter.groupBy, event),
       time: at.toISOString(),
       ...measured,
     });
@@ -101,11 +101,18 @@ function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
-/** `{"route":"/a"}`: the meter's group-by properties in a fixed order; absent ones are null. */
-export function groupKey(groupBy: readonly string[], data: Record<string, unknown>): string {
+/**
+ * `{"route":"/a"}`: the meter's group-by properties in a fixed order; absent ones are null.
+ * Properties are read from `data`, except `subject`: the event's own CloudEvents subject (what
+ * the usage is about, e.g. the synced account).
+ */
+export function groupKey(
+  groupBy: readonly string[],
+  event: Pick<UsageEvent, 'subject' | 'data'>,
+): string {
   const key: Record<string, string | null> = {};
   for (const property of [...groupBy].sort()) {
-    const value = data[property];
+    const value = property === 'subject' ? event.subject : event.data[property];
     key[property] =
       typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
         ? String(value)
