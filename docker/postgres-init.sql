@@ -4,10 +4,10 @@
 create role tenantbus_app login noinherit password 'tenantbus_app';
 create role tenantbus_system nologin;
 grant tenantbus_system to tenantbus_app;
--- sync-service keeps its own database (its tenant_state and migrations must not meet another
--- service's); its migrations run as the owner at boot and secure the tables for the roles above.
+-- sync-service and usage-service keep their own databases (each one's tenant_state and
+-- migrations must not meet another service's); their migrations run as the owner at boot and
+-- secure the tables for the roles above. tenant-service uses the default database, tenantbus.
 create database tenantbus_sync;
--- So does usage-service.
 create database tenantbus_usage;
 -- Grafana reads usage through this role: select only, granted by the usage-service migrations
 -- (DB_REPORTING_ROLE), with its own read policy under row-level security.

@@ -92,6 +92,20 @@ describe('docker-compose.yml agrees with the code', () => {
     }
   });
 
+  it('each service that follows tenants has a database of its own, made by the init script', () => {
+    const init = readFileSync(join(ROOT, 'docker/postgres-init.sql'), 'utf8');
+    const databaseOf = (name: string) =>
+      new URL(compose.services[name].environment?.DATABASE_URL ?? '').pathname.slice(1);
+    for (const name of ['sync-service', 'usage-service']) {
+      const database = databaseOf(name);
+      expect(init).toContain(`create database ${database};`);
+      expect(new URL(compose.services[name].environment?.DATABASE_OWNER_URL ?? '').pathname).toBe(
+        `/${database}`,
+      );
+    }
+    expect(new Set(Object.keys(schemas).map(databaseOf)).size).toBe(3);
+  });
+
   it('mounts only files that exist', () => {
     for (const [name, service] of Object.entries(compose.services)) {
       for (const volume of (service as { volumes?: string[] }).volumes ?? []) {

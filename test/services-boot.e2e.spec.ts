@@ -1,57 +1,41 @@
-import {
-  createTestDatabase,
-  startServiceProcess,
-  uniqueName,
-  waitFor,
-  type ServiceProcess,
-  type TestDatabase,
-} from '@tenantbus/testing';
+import { waitFor } from '@tenantbus/testing';
+import { startStack, type Stack } from './support/stack';
 
 const SERVICES = ['tenant-service', 'sync-service', 'usage-service'] as const;
 
-/** The three services as separate processes, on real NATS, each with its own bus prefix. */
+/** The three services as separate processes, each with its own database, on one bus prefix. */
 describe('the services boot, answer health and stop cleanly', () => {
-  const prefix = uniqueName('tb_e2e');
-  const running: ServiceProcess[] = [];
-  let db: TestDatabase;
+  let stack: Stack;
+  const tenantService = () => stack.services['tenant-service'];
 
   beforeAll(async () => {
-    db = await createTestDatabase('tb_e2e');
-    const env = {
-      BUS_PREFIX: prefix,
-      LOG_LEVEL: 'info',
-      DATABASE_URL: db.appUrl,
-      DATABASE_OWNER_URL: db.ownerUrl,
-      DB_APP_ROLE: db.appRole,
-      DB_SYSTEM_ROLE: db.systemRole,
-      CREDENTIALS_KEYS: `e2e:${Buffer.alloc(32, 1).toString('base64')}`,
-    };
-    for (const service of SERVICES) running.push(await startServiceProcess(service, env));
-  });
+    stack = await startStack({
+      'sync-service': { CREDENTIALS_KEYS: `e2e:${Buffer.alloc(32, 1).toString('base64')}` },
+    });
+  }, 120_000);
 
-  afterAll(async () => {
-    await Promise.all(running.map((service) => service.stop()));
-    await db?.drop();
-  });
+  afterAll(() => stack?.stop());
 
-  it.each(SERVICES)('%s is ready with NATS up', async (name) => {
-    const service = running.find((candidate) => candidate.name === name)!;
-    const res = await fetch(`${service.url}/health/ready`);
+  it.each(SERVICES)('%s is ready with NATS and its database up', async (name) => {
+    const res = await fetch(`${stack.services[name].url}/health/ready`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', info: { nats: { status: 'up' } } });
+    expect(await res.json()).toMatchObject({
+      status: 'ok',
+      info: { nats: { status: 'up' }, database: { status: 'up' } },
+    });
   });
 
   it('tenant-service migrated its database, checks it for readiness and serves its API docs', async () => {
-    const ready = await (await fetch(`${running[0].url}/health/ready`)).json();
+    const ready = await (await fetch(`${tenantService().url}/health/ready`)).json();
     expect(ready).toMatchObject({ info: { database: { status: 'up' } } });
-    const docs = await fetch(`${running[0].url}/docs-json`);
+    const docs = await fetch(`${tenantService().url}/docs-json`);
     expect(docs.status).toBe(200);
     expect(await docs.json()).toMatchObject({ info: { title: 'tenantbus tenant-service' } });
   });
 
   it('exposes Prometheus metrics with request counts by route pattern', async () => {
-    await fetch(`${running[0].url}/api/v1/tenants/some-id`);
-    const text = await (await fetch(`${running[0].url}/metrics`)).text();
+    await fetch(`${tenantService().url}/api/v1/tenants/some-id`);
+    const text = await (await fetch(`${tenantService().url}/metrics`)).text();
     expect(text).toMatch(
       /http_requests_total\{[^}]*route="\/api\/v1\/tenants\/:idOrSlug"[^}]*status="401"/,
     );
@@ -59,7 +43,7 @@ describe('the services boot, answer health and stop cleanly', () => {
   });
 
   it('refuses a JSON body over the size limit with 413', async () => {
-    const res = await fetch(`${running[0].url}/api/v1/tenants`, {
+    const res = await fetch(`${tenantService().url}/api/v1/tenants`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'x'.repeat(200_000) }),
@@ -69,7 +53,7 @@ describe('the services boot, answer health and stop cleanly', () => {
   });
 
   it('answers errors as JSON with a code and echoes the correlation id', async () => {
-    const res = await fetch(`${running[0].url}/no-such-route`, {
+    const res = await fetch(`${tenantService().url}/no-such-route`, {
       headers: { 'x-correlation-id': 'e2e-corr-1' },
     });
     expect(res.status).toBe(404);
@@ -79,7 +63,7 @@ describe('the services boot, answer health and stop cleanly', () => {
 
   it('logs structured JSON lines carrying the request and trace ids', async () => {
     const line = await waitFor(() =>
-      running[0]
+      tenantService()
         .output()
         .split('\n')
         .find((candidate) => candidate.includes('"request_id":"e2e-corr-1"')),
@@ -93,7 +77,7 @@ describe('the services boot, answer health and stop cleanly', () => {
   });
 
   it('shuts down gracefully on SIGTERM (Nest re-raises the signal after closing)', async () => {
-    const ends = await Promise.all(running.splice(0).map((service) => service.stop()));
+    const ends = await Promise.all(Object.values(stack.services).map((service) => service.stop()));
     for (const end of ends) {
       expect(end.forced).toBe(false);
       expect(end.code === 0 || end.signal === 'SIGTERM').toBe(true);

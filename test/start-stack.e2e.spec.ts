@@ -26,11 +26,12 @@ describe('npm start (embedded mode): the stack comes up, is seeded, and stops wi
     delete env.DATABASE_URL;
     delete env.NATS_URL;
     delete env.ADMIN_TOKENS;
-    launcher = spawn(
-      join(ROOT, 'node_modules', '.bin', 'tsx'),
-      ['--tsconfig', 'tsconfig.json', 'scripts/stack/start.ts'],
-      { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    // As `npm start` runs it: one Node process (tsx as a loader), so signals reach its handler.
+    launcher = spawn(process.execPath, ['--import', 'tsx', 'scripts/stack/start.ts'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     launcher.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     launcher.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await waitFor(
@@ -81,6 +82,27 @@ describe('npm start (embedded mode): the stack comes up, is seeded, and stops wi
     expect(
       ((await accounts.json()) as { account_id: string }[]).map((a) => a.account_id).sort(),
     ).toEqual(['acme-cabin', 'acme-loft']);
+  });
+
+  it('answers the admin CLI on every service', async () => {
+    const endpoints = {
+      tenantService: `http://127.0.0.1:${ports.TENANT_SERVICE_PORT}`,
+      syncService: `http://127.0.0.1:${ports.SYNC_SERVICE_PORT}`,
+      usageService: `http://127.0.0.1:${ports.USAGE_SERVICE_PORT}`,
+      adminToken: 'dev-admin-token-change-me',
+    };
+    const accounts = await runCli(['accounts', 'list', 'acme'], endpoints);
+    expect(accounts.stdout).toMatch(/acme-loft/);
+    const quotas = await runCli(['quotas', 'show', 'globex'], endpoints);
+    expect(quotas).toMatchObject({
+      exitCode: 0,
+      stdout: expect.stringMatching(/^METER\s+USED\s+LIMIT/),
+    });
+    const usage = await runCli(
+      ['usage', 'show', 'acme', '--meter', 'sync.runs', '--window', 'DAY'],
+      endpoints,
+    );
+    expect(usage.exitCode).toBe(0);
   });
 
   it('stops every process it started on SIGTERM', async () => {

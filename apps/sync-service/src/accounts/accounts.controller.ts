@@ -5,7 +5,9 @@ import {
   ApiCreatedResponse,
   ApiOkResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
+import { EnforceQuota } from '@tenantbus/tenant-context';
 import { AccountsService } from './accounts.service';
 import {
   AccountAuditView,
@@ -52,7 +54,10 @@ export class AccountsController {
     return this.accounts.remove(id);
   }
 
+  /** A manual sync costs a `sync.runs` unit: refused (429) when the plan's quota is used up. */
   @Post(':id/sync')
+  @EnforceQuota('sync.runs')
+  @ApiTooManyRequestsResponse({ description: 'QUOTA_EXCEEDED or RATE_LIMITED' })
   @HttpCode(202)
   @ApiAcceptedResponse({ type: AccountView, description: 'Queued for the next scheduler tick' })
   sync(@Param('id') id: string): Promise<AccountView> {
