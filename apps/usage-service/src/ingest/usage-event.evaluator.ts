@@ -42,6 +42,9 @@ export function evaluateUsageEvent(
   limits: EvaluationLimits,
   now: number,
 ): Evaluation {
+  // Postgres text and jsonb cannot hold NUL: one such event would fail its whole tenant group.
+  if (hasNul(event))
+    return { ok: false, reason: 'VALUE_INVALID', detail: 'the event contains a NUL character' };
   if (meters.length === 0)
     return {
       ok: false,
@@ -95,6 +98,15 @@ function measure(
   if (!isFiniteNumber(value)) return `data.${property} must be a number`;
   if (value < 0) return `data.${property} must not be negative`;
   return { value, uniqueValue: null };
+}
+
+function hasNul(event: UsageEvent): boolean {
+  return (
+    event.id.includes('\0') ||
+    (event.subject?.includes('\0') ?? false) ||
+    event.source.includes('\0') ||
+    JSON.stringify(event.data).includes('\\u0000')
+  );
 }
 
 function isFiniteNumber(value: unknown): value is number {
