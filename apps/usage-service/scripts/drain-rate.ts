@@ -4,11 +4,19 @@
  * `npx nest build usage-service && npx tsx --tsconfig tsconfig.json
  * apps/usage-service/scripts/drain-rate.ts [events] [tenants] [batch] [concurrency]`.
  */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { JSONCodec } from 'nats';
 import { TENANT_ID_HEADER } from '@tenantbus/contracts';
 import { headers as natsHeaders } from 'nats';
 import { startServiceProcess } from '@tenantbus/testing';
 import { createUsageInfra, usageEvent, usageServiceEnv } from '../test/usage-service.harness';
+
+/** User + system CPU time of a process so far (Linux /proc), in ms. */
+function cpuMs(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
 
 async function main(): Promise<void> {
   const [events = 100_000, tenantCount = 10, batch = 5_000, concurrency = 4] = process.argv
@@ -49,16 +57,21 @@ async function main(): Promise<void> {
   );
   // The clock starts at the first committed event, so the service's boot is not counted.
   let firstAt = 0;
+  let cpuAtFirst = 0;
   for (;;) {
     const n = await infra.count('select count(*)::int as n from usage_event');
-    if (n > 0 && !firstAt) firstAt = Date.now();
+    if (n > 0 && !firstAt) {
+      firstAt = Date.now();
+      cpuAtFirst = cpuMs(service.child.pid);
+    }
     if (n >= events) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const ms = Date.now() - firstAt;
+  const cpu = cpuMs(service.child.pid) - cpuAtFirst;
   void drainStart;
   console.log(
-    `drained ${events} events (${tenantCount} tenants, batch ${batch}, ${concurrency} groups at once) in ${ms} ms: ${Math.round((events / ms) * 1000)} events/s (from the first commit)`,
+    `drained ${events} events (${tenantCount} tenants, batch ${batch}, ${concurrency} groups at once) in ${ms} ms: ${Math.round((events / ms) * 1000)} events/s (from the first commit); service process CPU ${Math.round((cpu * 1000) / events)} µs/event; load ${loadavg()[0].toFixed(1)}`,
   );
   process.stderr.write(
     service

@@ -43,7 +43,7 @@ describe('evaluateUsageEvent', () => {
           periodStart: '2026-11-01T00:00:00.000Z',
           groupKey: '{"route":"/a","user":"u1"}',
           value: 2,
-          time: '2026-11-25T08:59:45.500Z',
+          time: '2026-11-25T09:59:45.500+01:00',
           uniqueValue: null,
         },
       ],
@@ -68,6 +68,12 @@ describe('evaluateUsageEvent', () => {
       'VALUE_INVALID',
     ],
     ['a NUL in the id', event({ id: 'a\u0000' }), [meter({})], 'VALUE_INVALID'],
+    [
+      'a NUL in nested data',
+      event({ data: { value: 1, meta: { note: '\u0000' } } }),
+      [meter({})],
+      'VALUE_INVALID',
+    ],
     ['a time too old', event({ time: '2026-11-20T00:00:00Z' }), [meter({})], 'TIME_TOO_OLD'],
     [
       'a time in the future',
