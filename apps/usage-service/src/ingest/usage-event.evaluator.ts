@@ -119,12 +119,11 @@ function hasNul(event: UsageEvent): boolean {
   if (event.id.includes('\0') || event.source.includes('\0') || event.subject?.includes('\0'))
     return true;
   // Data is usually flat: check its strings; serialise only what nests.
-  return Object.entries(event.data).some(([key, value]) =>
-    typeof value === 'string'
-      ? value.includes('\0') || key.includes('\0')
-      : typeof value === 'object' && value !== null
-        ? JSON.stringify(value).includes('\\u0000')
-        : key.includes('\0'),
+  return Object.entries(event.data).some(
+    ([key, value]) =>
+      key.includes('\0') ||
+      (typeof value === 'string' && value.includes('\0')) ||
+      (typeof value === 'object' && value !== null && JSON.stringify(value).includes('\\u0000')),
   );
 }
 
