@@ -50,9 +50,11 @@ describe('usage-service killed mid-batch and restarted: exact totals', () => {
         js.publish(
           infra.naming.subject('usage.events.api.requests'),
           codec.encode(usageEvent({ data: { value } })),
-          { headers },
+          { headers, timeout: 30_000 },
         ),
       );
+      // A bounded window of unacknowledged publishes: a loaded machine then slows down, not fails.
+      if (pending.length >= 500) await Promise.all(pending.splice(0));
     }
     await Promise.all(pending);
   });

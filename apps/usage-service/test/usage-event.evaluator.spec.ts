@@ -43,7 +43,7 @@ describe('evaluateUsageEvent', () => {
           periodStart: '2026-11-01T00:00:00.000Z',
           groupKey: '{"route":"/a","user":"u1"}',
           value: 2,
-          time: '2026-11-25T08:59:45.500Z',
+          time: '2026-11-25T09:59:45.500+01:00',
           uniqueValue: null,
         },
       ],
@@ -51,18 +51,37 @@ describe('evaluateUsageEvent', () => {
   });
 
   it.each([
-    [event({ type: 'x' }), [], 'METER_UNKNOWN'],
-    [event({ data: { value: -1 } }), [meter({})], 'VALUE_INVALID'],
-    [event({ data: { value: 'many' } }), [meter({})], 'VALUE_INVALID'],
-    [event({ data: {} }), [meter({})], 'VALUE_INVALID'],
+    ['no meter for the type', event({ type: 'x' }), [], 'METER_UNKNOWN'],
+    ['a negative value', event({ data: { value: -1 } }), [meter({})], 'VALUE_INVALID'],
+    ['a non-numeric value', event({ data: { value: 'many' } }), [meter({})], 'VALUE_INVALID'],
+    ['a missing value', event({ data: {} }), [meter({})], 'VALUE_INVALID'],
     [
+      'a missing distinct key',
       event({ data: {} }),
       [meter({ aggregation: 'UNIQUE_COUNT', valueProperty: 'user' })],
       'VALUE_INVALID',
     ],
-    [event({ time: '2026-11-20T00:00:00Z' }), [meter({})], 'TIME_TOO_OLD'],
-    [event({ time: '2026-11-25T10:10:00Z' }), [meter({})], 'TIME_IN_FUTURE'],
-  ] as const)('refuses %j with %s', (input, meters, reason) => {
+    [
+      'a NUL in data',
+      event({ data: { value: 1, route: 'a\u0000b' } }),
+      [meter({})],
+      'VALUE_INVALID',
+    ],
+    ['a NUL in the id', event({ id: 'a\u0000' }), [meter({})], 'VALUE_INVALID'],
+    [
+      'a NUL in nested data',
+      event({ data: { value: 1, meta: { note: '\u0000' } } }),
+      [meter({})],
+      'VALUE_INVALID',
+    ],
+    ['a time too old', event({ time: '2026-11-20T00:00:00Z' }), [meter({})], 'TIME_TOO_OLD'],
+    [
+      'a time in the future',
+      event({ time: '2026-11-25T10:10:00Z' }),
+      [meter({})],
+      'TIME_IN_FUTURE',
+    ],
+  ] as const)('refuses %s', (_case, input, meters, reason) => {
     expect(evaluateUsageEvent(input, meters, limits, NOW)).toMatchObject({ ok: false, reason });
   });
 
@@ -79,8 +98,11 @@ describe('evaluateUsageEvent', () => {
     ).toMatchObject({ uniqueValue: '42' });
   });
 
-  it('groups absent properties under null', () => {
-    expect(groupKey(['b', 'a'], { a: 1 })).toBe('{"a":"1","b":null}');
+  it('groups absent properties under null, and `subject` by the event subject', () => {
+    expect(groupKey(['b', 'a'], { data: { a: 1 } })).toBe('{"a":"1","b":null}');
+    expect(groupKey(['subject'], { subject: 'acct-1', data: { subject: 'x' } })).toBe(
+      '{"subject":"acct-1"}',
+    );
   });
 });
 

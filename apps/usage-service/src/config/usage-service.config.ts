@@ -17,7 +17,7 @@ export const UsageServiceConfigSchema = serviceConfigSchema('usage-service', 300
   /** Consume the usage stream (off for a read-only replica of the query API). */
   USAGE_INGEST_ENABLED: flag('true'),
   /** Messages fetched per round; each tenant's share is written in one transaction. */
-  USAGE_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(2_000),
+  USAGE_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(5_000),
   /** How long a fetched, unacknowledged event waits before redelivery (e.g. after a crash). */
   USAGE_INGEST_ACK_WAIT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   /** Tenant groups of a batch written at once, each in its own transaction and connection. */

@@ -2,6 +2,22 @@ import type { UsageEvent } from '@tenantbus/contracts';
 import type { Meter } from '../meters/meter.entity';
 import { monthStartUtc } from '../common/periods';
 
+/** The minute and month of the last event seen: a backlog comes in runs of the same minute. */
+let lastMinute = Number.NaN;
+let lastWindows = { windowStart: '', periodStart: '' };
+
+function windowsOf(time: number): { windowStart: string; periodStart: string } {
+  const minute = Math.floor(time / 60_000) * 60_000;
+  if (minute !== lastMinute) {
+    lastMinute = minute;
+    lastWindows = {
+      windowStart: new Date(minute).toISOString(),
+      periodStart: monthStartUtc(new Date(minute)).toISOString(),
+    };
+  }
+  return lastWindows;
+}
+
 /** What one accepted event adds to one meter. */
 export interface Contribution {
   readonly eventId: string;
@@ -42,6 +58,9 @@ export function evaluateUsageEvent(
   limits: EvaluationLimits,
   now: number,
 ): Evaluation {
+  // Postgres text and jsonb cannot hold NUL: one such event would fail its whole tenant group.
+  if (hasNul(event))
+    return { ok: false, reason: 'VALUE_INVALID', detail: 'the event contains a NUL character' };
   if (meters.length === 0)
     return {
       ok: false,
@@ -57,9 +76,7 @@ export function evaluateUsageEvent(
       reason: 'TIME_IN_FUTURE',
       detail: `event time ${event.time} is in the future`,
     };
-  const at = new Date(time);
-  const windowStart = new Date(Math.floor(time / 60_000) * 60_000).toISOString();
-  const periodStart = monthStartUtc(at).toISOString();
+  const { windowStart, periodStart } = windowsOf(time);
   const contributions: Contribution[] = [];
   for (const meter of meters) {
     const measured = measure(meter, event.data);
@@ -70,8 +87,9 @@ export function evaluateUsageEvent(
       meter: meter.name,
       windowStart,
       periodStart,
-      groupKey: groupKey(meter.groupBy, event.data),
-      time: at.toISOString(),
+      groupKey: groupKey(meter.groupBy, event),
+      // As sent (with its offset): Postgres compares instants, so LATEST is by event time.
+      time: event.time,
       ...measured,
     });
   }
@@ -97,15 +115,35 @@ function measure(
   return { value, uniqueValue: null };
 }
 
+function hasNul(event: UsageEvent): boolean {
+  if (event.id.includes('\0') || event.source.includes('\0') || event.subject?.includes('\0'))
+    return true;
+  // Data is usually flat: check its strings; serialise only what nests.
+  return Object.entries(event.data).some(
+    ([key, value]) =>
+      key.includes('\0') ||
+      (typeof value === 'string' && value.includes('\0')) ||
+      (typeof value === 'object' && value !== null && JSON.stringify(value).includes('\\u0000')),
+  );
+}
+
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
-/** `{"route":"/a"}`: the meter's group-by properties in a fixed order; absent ones are null. */
-export function groupKey(groupBy: readonly string[], data: Record<string, unknown>): string {
+/**
+ * `{"route":"/a"}`: the meter's group-by properties in a fixed order; absent ones are null.
+ * Properties are read from `data`, except `subject`: the event's own CloudEvents subject (what
+ * the usage is about, e.g. the synced account).
+ */
+export function groupKey(
+  groupBy: readonly string[],
+  event: Pick<UsageEvent, 'subject' | 'data'>,
+): string {
+  if (groupBy.length === 0) return '{}';
   const key: Record<string, string | null> = {};
-  for (const property of [...groupBy].sort()) {
-    const value = data[property];
+  for (const property of groupBy.length > 1 ? [...groupBy].sort() : groupBy) {
+    const value = property === 'subject' ? event.subject : event.data[property];
     key[property] =
       typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
         ? String(value)

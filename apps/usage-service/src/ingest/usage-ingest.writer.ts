@@ -30,6 +30,7 @@ export interface WriteResult {
  */
 const WRITE_SQL = `
 with input as (
+  -- The events as they came (keys the record does not name, like source, are ignored).
   select * from json_to_recordset(?::json)
     as e(id text, type text, time timestamptz, subject text, data jsonb)
 ), inserted as (
@@ -38,9 +39,13 @@ with input as (
   on conflict (tenant_id, event_id) do nothing
   returning event_id
 ), fresh as (
-  select c.* from json_to_recordset(?::json)
-    as c(e text, m text, w timestamptz, p timestamptz, g text, v float8, t timestamptz, u text)
-  join inserted i on i.event_id = c.e
+  -- Short names for the rest of the statement; the JSON keys are Contribution's own.
+  select c."meter" as m, c."windowStart" as w, c."periodStart" as p, c."groupKey" as g,
+    c."value" as v, c."time" as t, c."uniqueValue" as u
+  from json_to_recordset(?::json) as c("eventId" text, "meter" text, "windowStart" timestamptz,
+    "periodStart" timestamptz, "groupKey" text, "value" float8, "time" timestamptz,
+    "uniqueValue" text)
+  join inserted i on i.event_id = c."eventId"
 ), minute as (
   insert into usage_rollup as r
     (tenant_id, meter, window_start, group_key, event_count, value_sum, value_max, latest_value, latest_time)
@@ -94,30 +99,13 @@ export class UsageIngestWriter {
     contributions: readonly Contribution[],
     flag: string | null,
   ): Promise<WriteResult> {
-    const rows = events.map((event) => ({
-      id: event.id,
-      type: event.type,
-      time: event.time,
-      subject: event.subject ?? null,
-      data: event.data,
-    }));
-    const parts = contributions.map((c) => ({
-      e: c.eventId,
-      m: c.meter,
-      w: c.windowStart,
-      p: c.periodStart,
-      g: c.groupKey,
-      v: c.value,
-      t: c.time,
-      u: c.uniqueValue,
-    }));
     // Bound parameters on the scope's transaction: MikroORM's `execute` would inline (and
     // escape) megabytes of JSON into the statement text.
     const {
       rows: [result],
     } = await scopeTransaction(this.em).raw<{
       rows: { inserted: number; periods: RawPeriod[] }[];
-    }>(WRITE_SQL, [JSON.stringify(rows), flag, JSON.stringify(parts)]);
+    }>(WRITE_SQL, [JSON.stringify(events), flag, JSON.stringify(contributions)]);
     return {
       inserted: result.inserted,
       periods: result.periods.map((period) => ({

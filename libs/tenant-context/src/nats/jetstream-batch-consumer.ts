@@ -11,7 +11,7 @@ import {
   MessageSettler,
   type DurableConsumerOptions,
 } from './jetstream-intake';
-import { admitTenantMessage, type TenantVerifier } from './message-admission';
+import { admitTenantHeaders, unknownTenant, type TenantVerifier } from './message-admission';
 import { withConsumerSpan } from './trace-carrier';
 
 export interface BatchItem<T> {
@@ -143,11 +143,7 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
         await this.settler.deadLetter(msg, decoded.reason, decoded.detail);
         continue;
       }
-      const admission = await admitTenantMessage(
-        msg.headers,
-        decoded.raw,
-        this.options.verifyTenant,
-      );
+      const admission = admitTenantHeaders(msg.headers, decoded.raw);
       if (!admission.ok) {
         await this.settler.deadLetter(msg, admission.reason, admission.detail);
         continue;
@@ -157,19 +153,31 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
         items: [],
         messages: [],
       };
+      // `msg.info` parses the reply subject on every access: read it once.
+      const info = msg.info;
       group.items.push({
         payload: decoded.payload,
         message: {
           subject: msg.subject,
-          streamSequence: msg.info.streamSequence,
-          deliveryCount: msg.info.deliveryCount,
+          streamSequence: info.streamSequence,
+          deliveryCount: info.deliveryCount,
         },
       });
       group.messages.push(msg);
       groups.set(admission.tenantId, group);
     }
+    // Each distinct tenant is verified once per batch, not once per message.
+    const queue: TenantGroup<z.output<S>>[] = [];
+    for (const group of groups.values()) {
+      if (!this.options.verifyTenant || (await this.options.verifyTenant(group.tenantId))) {
+        queue.push(group);
+        continue;
+      }
+      const refusal = unknownTenant(group.tenantId);
+      for (const msg of group.messages)
+        await this.settler.deadLetter(msg, refusal.reason, refusal.detail);
+    }
     // Tenant groups are independent transactions: a few at once keep the database busy.
-    const queue = [...groups.values()];
     const workers = Math.min(this.options.groupConcurrency ?? 1, queue.length);
     await Promise.all(
       Array.from({ length: workers }, async () => {

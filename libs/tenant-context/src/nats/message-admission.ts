@@ -14,6 +14,19 @@ export async function admitTenantMessage(
   payload: unknown,
   verifyTenant?: TenantVerifier,
 ): Promise<InboundScope> {
+  const scope = admitTenantHeaders(headers, payload);
+  if (!scope.ok || !verifyTenant) return scope;
+  return (await verifyTenant(scope.tenantId)) ? scope : unknownTenant(scope.tenantId);
+}
+
+/**
+ * The synchronous part of `admitTenantMessage` (header present and well-formed, agreeing with the
+ * payload's claim), for batch consumers that verify each distinct tenant once per batch.
+ */
+export function admitTenantHeaders(
+  headers: Parameters<typeof readInboundScope>[0],
+  payload: unknown,
+): InboundScope {
   const scope = readInboundScope(headers);
   if (!scope.ok) return scope;
   const claimed =
@@ -27,12 +40,13 @@ export async function admitTenantMessage(
       detail: 'payload tenantId differs from the tenant header',
     };
   }
-  if (verifyTenant && !(await verifyTenant(scope.tenantId))) {
-    return {
-      ok: false,
-      reason: 'TENANT_UNKNOWN',
-      detail: `tenant ${scope.tenantId} is not a known tenant`,
-    };
-  }
   return scope;
+}
+
+export function unknownTenant(tenantId: string): Extract<InboundScope, { ok: false }> {
+  return {
+    ok: false,
+    reason: 'TENANT_UNKNOWN',
+    detail: `tenant ${tenantId} is not a known tenant`,
+  };
 }

@@ -22,8 +22,8 @@ export class Migration20261125100000Usage extends Migration {
     this
       .addSql(`insert into meter (name, event_type, aggregation, value_property, group_by, limit_key, description) values
       ('api.requests', 'api.requests', 'SUM', 'value', '{route}', 'api_calls', 'API requests served'),
-      ('sync.runs', 'sync.runs', 'SUM', 'value', '{outcome}', 'sync_runs', 'Synchronisation runs'),
-      ('sync.records', 'sync.records', 'SUM', 'value', '{account}', 'sync_records', 'Records synchronised'),
+      ('sync.runs', 'sync.runs', 'SUM', 'value', '{outcome,subject}', 'sync_runs', 'Synchronisation runs (subject: the account)'),
+      ('sync.records', 'sync.records', 'SUM', 'value', '{subject}', 'sync_records', 'Records synchronised (subject: the account)'),
       ('jobs.completed', 'jobs.completed', 'COUNT', null, '{queue}', null, 'Background jobs completed'),
       ('users.active', 'users.seen', 'UNIQUE_COUNT', 'user', '{}', 'active_users', 'Distinct active users'),
       ('api.concurrency_peak', 'api.concurrency', 'MAX', 'value', '{}', null, 'Peak concurrent API requests'),
