@@ -130,3 +130,9 @@ export function benchStack(tenantService: Record<string, string> = {}): Promise<
     'sync-service': { CREDENTIALS_KEYS: `bench:${Buffer.alloc(32, 7).toString('base64')}` },
   });
 }
+
+/** User + system CPU time a process has used so far (Linux /proc, clock ticks of 10 ms), in ms. */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}

@@ -12,7 +12,7 @@ import {
 } from '../apps/usage-service/test/usage-service.harness';
 import { INGEST_DURABLE } from '../apps/usage-service/src/ingest/usage-ingest.consumer';
 import { measure, type Sample } from './measure';
-import { drainRaw, PAD, publishBacklog, rateOf, sampleRss, seconds, sleep } from './support';
+import { cpuMs, drainRaw, PAD, publishBacklog, rateOf, sampleRss, seconds, sleep } from './support';
 
 const EVENTS = Number(process.env.BENCH_USAGE_EVENTS ?? 200_000);
 const TENANTS = 100;
@@ -31,6 +31,7 @@ export const USAGE_ROWS = {
   http: `HTTP POST /api/v1/events, ${HTTP_BATCH} per request, 4 in flight`,
   publish: 'jetstream: publish the backlog, one Node client (measured apart)',
   rss: 'usage-service peak RSS while draining',
+  cpu: 'usage-service process CPU per event drained (no duplicates)',
 } as const;
 
 /** `BENCH_USAGE_PROFILE=<dir>`: each draining service writes a V8 CPU profile there on exit. */
@@ -125,10 +126,12 @@ export async function usageBenchmarks(): Promise<Sample[]> {
 
     const drains: number[] = [];
     const peaks: number[] = [];
+    const cpu: number[] = [];
     for (let rep = 0; rep < DRAIN_REPS; rep += 1) {
       const drained = await serviceDrain(infra, pool, stream, EVENTS, expected);
       drains.push(drained.rate);
       peaks.push(drained.peakRssMb);
+      cpu.push(drained.cpuUsPerEvent);
       await drained.service.stop();
     }
     samples.push({ name: USAGE_ROWS.service, baseline: USAGE_ROWS.raw, rates: drains });
@@ -152,6 +155,7 @@ export async function usageBenchmarks(): Promise<Sample[]> {
       rates: withDuplicates,
     });
     samples.push({ name: USAGE_ROWS.rss, rates: peaks, unit: 'MB' });
+    samples.push({ name: USAGE_ROWS.cpu, rates: cpu, unit: 'µs CPU/event' });
 
     const running = service!;
     let sent = 0;
@@ -235,8 +239,13 @@ async function serviceDrain(
   let failure: Error | undefined;
   let rss: { stop(): number } | undefined;
   // Sampled from readiness (boot overlaps the drain's start; RSS does not shrink meanwhile).
+  let latest = 0;
+  let atReady: { cpuMs: number; done: number } | undefined;
   void starting.then(
-    (started) => (rss = sampleRss(started.child.pid!)),
+    (started) => {
+      rss = sampleRss(started.child.pid!);
+      atReady = { cpuMs: cpuMs(started.child.pid!), done: latest };
+    },
     (error: unknown) => (failure = error instanceof Error ? error : new Error(String(error))),
   );
   let first: { at: bigint; done: number } | undefined;
@@ -246,15 +255,19 @@ async function serviceDrain(
     if (Date.now() > deadline) throw new Error('usage-service did not drain within 10 minutes');
     const info = await jsm.consumers.info(stream, INGEST_DURABLE).catch(() => undefined);
     const done = info ? messages - info.num_pending - info.num_ack_pending : 0;
+    latest = done;
     if (info && !first && done > 0) first = { at: process.hrtime.bigint(), done };
     if (done >= messages) break;
     await sleep(20);
   }
   const rate = (messages - first!.done) / seconds(first!.at);
   const service = await starting;
+  // CPU of the service process per event, from readiness on: steadier than rates on a busy machine.
+  const cpuUsPerEvent =
+    ((cpuMs(service.child.pid!) - atReady!.cpuMs) * 1_000) / (messages - atReady!.done);
   await checkTotals(pool, expected);
   const peakRssMb = rss!.stop();
-  return { rate, service, peakRssMb };
+  return { rate, service, peakRssMb, cpuUsPerEvent };
 }
 
 async function waitForDrained(
