@@ -3,11 +3,12 @@ import { JSONCodec } from 'nats';
 import { randomUUID } from 'node:crypto';
 import type { Stack } from '../test/support/stack';
 import { measureLatency, percentile, type Sample } from './measure';
-import { benchStack, REPS, seconds, sleep, tenantHeaders } from './support';
+import { benchStack, seconds, sleep, tenantHeaders } from './support';
 
 const TENANTS = Number(process.env.BENCH_LIFECYCLE_TENANTS ?? 200);
 const VISIBLE_EVENTS = Number(process.env.BENCH_VISIBLE_EVENTS ?? 80);
-const LIFECYCLE_REPS = Math.min(REPS, 2);
+/** 200 tenants one at a time take a while: one repetition (plus 20 warm-up tenants). */
+const LIFECYCLE_REPS = Number(process.env.BENCH_LIFECYCLE_REPS ?? 1);
 const codec = JSONCodec<unknown>();
 
 export const LIFECYCLE_ROWS = {

@@ -261,7 +261,7 @@ function report(results: Results): string {
 Produced by \`${results.command}\` (it builds the services first; one suite:
 \`npm run bench -- <suite>\`; suites: ${Object.keys(SUITES).join(', ')}). Each row is the median of
 its repetitions (\`BENCH_REPS\`, default 5; the usage drains \`BENCH_USAGE_REPS\`, default 2; the
-lifecycle rows at most 2; memory rows one sample each), min–max shown; ratios compare with the
+lifecycle rows one (\`BENCH_LIFECYCLE_REPS\`); memory rows one sample each), min–max shown; ratios compare with the
 baseline measured in the same run. Timings are never asserted in tests. Sizes can be reduced for a
 quick check (\`BENCH_USAGE_EVENTS\`, \`BENCH_RAW_MESSAGES\`, \`BENCH_TENANT_COUNTS\`, … in bench/*.ts).
 
