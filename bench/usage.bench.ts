@@ -58,6 +58,10 @@ interface Totals {
  * deduplicated events, minute rollups and period totals; every drain's totals are checked in SQL.
  */
 export async function usageBenchmarks(): Promise<Sample[]> {
+  if (EVENTS % TENANTS !== 0)
+    throw new Error(
+      `BENCH_USAGE_EVENTS must be a multiple of ${TENANTS} (the same count per tenant)`,
+    );
   const samples: Sample[] = [];
   const infra = await createUsageInfra();
   const pool = new Pool({ connectionString: infra.db.ownerUrl, max: 2 });
@@ -250,23 +254,31 @@ async function serviceDrain(
   );
   let first: { at: bigint; done: number } | undefined;
   const deadline = Date.now() + 600_000;
-  for (;;) {
-    if (failure) throw failure;
-    if (Date.now() > deadline) throw new Error('usage-service did not drain within 10 minutes');
-    const info = await jsm.consumers.info(stream, INGEST_DURABLE).catch(() => undefined);
-    const done = info ? messages - info.num_pending - info.num_ack_pending : 0;
-    latest = done;
-    if (info && !first && done > 0) first = { at: process.hrtime.bigint(), done };
-    if (done >= messages) break;
-    await sleep(20);
+  try {
+    for (;;) {
+      if (failure) throw failure;
+      if (Date.now() > deadline) throw new Error('usage-service did not drain within 10 minutes');
+      const info = await jsm.consumers.info(stream, INGEST_DURABLE).catch(() => undefined);
+      const done = info ? messages - info.num_pending - info.num_ack_pending : 0;
+      latest = done;
+      if (info && !first && done > 0) first = { at: process.hrtime.bigint(), done };
+      if (done >= messages) break;
+      await sleep(20);
+    }
+  } catch (error) {
+    await starting.then((started) => started.stop()).catch(() => undefined);
+    throw error;
   }
   const rate = (messages - first!.done) / seconds(first!.at);
   const service = await starting;
   // CPU of the service process per event, from readiness on: steadier than rates on a busy machine.
   const cpuUsPerEvent =
     ((cpuMs(service.child.pid!) - atReady!.cpuMs) * 1_000) / (messages - atReady!.done);
-  await checkTotals(pool, expected);
   const peakRssMb = rss!.stop();
+  await checkTotals(pool, expected).catch(async (error: unknown) => {
+    await service.stop();
+    throw error;
+  });
   return { rate, service, peakRssMb, cpuUsPerEvent };
 }
 
