@@ -202,7 +202,7 @@ const RESULTS = join(__dirname, 'results.json');
 interface Results {
   command: string;
   machine: Record<string, unknown>;
-  suites: Record<string, { date: string; results: Summary[]; targets?: Target[] }>;
+  suites: Record<string, { date: string; reps?: string; results: Summary[]; targets?: Target[] }>;
 }
 
 function version(command: string): string {
@@ -247,8 +247,9 @@ function report(results: Results): string {
   const sections = Object.entries(SUITES)
     .filter(([name]) => results.suites[name])
     .map(([name, suite]) => {
-      const { date, results: rows } = results.suites[name];
-      return `## ${suite.title}\n\n\`npm run bench -- ${name}\`, ${date}\n\n${table(rows)}\n\n${suite.notes}\n`;
+      const { date, reps, results: rows } = results.suites[name];
+      const run = `\`npm run bench -- ${name}\`, ${date}${reps ? `, BENCH_REPS=${reps}` : ''}`;
+      return `## ${suite.title}\n\n${run}\n\n${table(rows)}\n\n${suite.notes}\n`;
     });
   const targets = Object.keys(SUITES).flatMap((name) => results.suites[name]?.targets ?? []);
   const goals = [
@@ -277,6 +278,12 @@ ${sections.join('\n')}`;
 async function main(): Promise<void> {
   Logger.overrideLogger(['error']);
   const requested = process.argv.slice(2);
+  if (requested.length === 1 && requested[0] === '--report') {
+    // Rewrites BENCHMARKS.md from bench/results.json (e.g. after editing a suite's notes).
+    const saved = JSON.parse(readFileSync(RESULTS, 'utf8')) as Results;
+    writeFileSync(join(__dirname, '..', 'BENCHMARKS.md'), report(saved));
+    return;
+  }
   const unknown = requested.filter((name) => !(name in SUITES));
   if (unknown.length > 0) {
     throw new Error(
@@ -301,7 +308,12 @@ async function main(): Promise<void> {
   for (const name of names) {
     const summaries = summarize(await SUITES[name].run());
     const targets = SUITES[name].targets?.(summaries);
-    results.suites[name] = { date: new Date().toISOString(), results: summaries, targets };
+    results.suites[name] = {
+      date: new Date().toISOString(),
+      reps: process.env.BENCH_REPS ?? '5',
+      results: summaries,
+      targets,
+    };
     process.stdout.write(`\n${SUITES[name].title}\n${table(summaries)}\n`);
     // Written after every suite, so a long run that fails later keeps what it measured.
     writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
