@@ -1,6 +1,6 @@
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { CONTEXT_ROWS, contextBenchmarks } from './context.bench';
@@ -202,7 +202,10 @@ const RESULTS = join(__dirname, 'results.json');
 interface Results {
   command: string;
   machine: Record<string, unknown>;
-  suites: Record<string, { date: string; reps?: string; results: Summary[]; targets?: Target[] }>;
+  suites: Record<
+    string,
+    { date: string; reps?: string; load?: string; results: Summary[]; targets?: Target[] }
+  >;
 }
 
 function version(command: string): string {
@@ -247,8 +250,12 @@ function report(results: Results): string {
   const sections = Object.entries(SUITES)
     .filter(([name]) => results.suites[name])
     .map(([name, suite]) => {
-      const { date, reps, results: rows } = results.suites[name];
-      const run = `\`npm run bench -- ${name}\`, ${date}${reps ? `, BENCH_REPS=${reps}` : ''}`;
+      const { date, reps, load, results: rows } = results.suites[name];
+      const run = [
+        `\`npm run bench -- ${name}\`, ${date}`,
+        ...(reps ? [`BENCH_REPS=${reps}`] : []),
+        ...(load ? [`load average ${load} on ${String(machine.cores)} cores`] : []),
+      ].join(', ');
       return `## ${suite.title}\n\n${run}\n\n${table(rows)}\n\n${suite.notes}\n`;
     });
   const targets = Object.keys(SUITES).flatMap((name) => results.suites[name]?.targets ?? []);
@@ -311,6 +318,8 @@ async function main(): Promise<void> {
     results.suites[name] = {
       date: new Date().toISOString(),
       reps: process.env.BENCH_REPS ?? '5',
+      // Other work on the machine skews every number: the 1-minute load average at the end.
+      load: loadavg()[0].toFixed(1),
       results: summaries,
       targets,
     };
