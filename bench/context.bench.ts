@@ -40,6 +40,14 @@ const WIDTHS = [
   { inFlight: 64, count: 5_000 },
 ];
 
+/** Row names, so the targets can find them. */
+export const CONTEXT_ROWS = {
+  tenant: (inFlight: number) =>
+    `tenant-context (headers, CLS, EM + tx, set_config, filter, RLS), ${inFlight} in flight`,
+  open: (inFlight: number) =>
+    `tenant-context on a table without RLS policies, ${inFlight} in flight`,
+};
+
 interface ItemRequest {
   readonly tenantId?: string;
   readonly id: number;
@@ -187,14 +195,14 @@ export async function contextBenchmarks(): Promise<Sample[]> {
         );
       samples.push(
         await measureLatency(
-          `tenant-context (headers, CLS, EM + tx, set_config, filter, RLS), ${width.inFlight} in flight`,
+          CONTEXT_ROWS.tenant(width.inFlight),
           { ...options, baseline },
           viaContext(subjects.rls),
         ),
       );
       samples.push(
         await measureLatency(
-          `tenant-context on a table without RLS policies, ${width.inFlight} in flight`,
+          CONTEXT_ROWS.open(width.inFlight),
           { ...options, baseline },
           viaContext(subjects.open),
         ),

@@ -1,8 +1,10 @@
 export interface Sample {
   readonly name: string;
   readonly baseline?: string;
-  /** Operations per second of each repetition. */
+  /** Operations per second of each repetition (or values in `unit`). */
   readonly rates: number[];
+  /** What `rates` count when not operations per second (e.g. `MB`, `ms`). */
+  readonly unit?: string;
   /** Per-operation latency percentiles of each repetition, in milliseconds. */
   readonly latency?: { readonly p50: number[]; readonly p99: number[] };
 }
@@ -10,6 +12,7 @@ export interface Sample {
 export interface Summary {
   readonly name: string;
   readonly baseline?: string;
+  readonly unit?: string;
   readonly median: number;
   readonly min: number;
   readonly max: number;
@@ -47,16 +50,23 @@ export function percentile(sortedValues: number[], fraction: number): number {
  */
 export async function measureLatency(
   name: string,
-  options: { repetitions: number; count: number; inFlight: number; baseline?: string },
+  options: {
+    repetitions: number;
+    count: number;
+    inFlight: number;
+    baseline?: string;
+    /** Operations of the untimed warm-up round (default: `count`). */
+    warmup?: number;
+  },
   operation: (i: number) => Promise<unknown>,
 ): Promise<Sample> {
-  const round = async () => {
+  const round = async (count = options.count) => {
     const durations: number[] = [];
     let next = 0;
     const started = process.hrtime.bigint();
     await Promise.all(
       Array.from({ length: options.inFlight }, async () => {
-        while (next < options.count) {
+        while (next < count) {
           const i = next++;
           const t = process.hrtime.bigint();
           await operation(i);
@@ -65,9 +75,9 @@ export async function measureLatency(
       }),
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { rate: options.count / seconds, durations: durations.sort((a, b) => a - b) };
+    return { rate: count / seconds, durations: durations.sort((a, b) => a - b) };
   };
-  await round(); // warm-up
+  await round(options.warmup); // warm-up
   const rates: number[] = [];
   const p50: number[] = [];
   const p99: number[] = [];
@@ -95,6 +105,7 @@ export function summarize(samples: Sample[]): Summary[] {
     return {
       name: sample.name,
       baseline: sample.baseline,
+      unit: sample.unit,
       median: value,
       min: Math.min(...sample.rates),
       max: Math.max(...sample.rates),
@@ -103,4 +114,18 @@ export function summarize(samples: Sample[]): Summary[] {
       p99Ms: sample.latency ? median(sample.latency.p99) : undefined,
     };
   });
+}
+
+/** A goal from the issue next to what this run measured. */
+export interface Target {
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean;
+}
+
+/** The summary named `name` (a suite's targets read their own rows). */
+export function row(summaries: Summary[], name: string): Summary {
+  const found = summaries.find((summary) => summary.name === name);
+  if (!found) throw new Error(`no benchmark row named ${name}`);
+  return found;
 }

@@ -3,15 +3,25 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { contextBenchmarks } from './context.bench';
+import { CONTEXT_ROWS, contextBenchmarks } from './context.bench';
 import { foundationBenchmarks } from './foundation.bench';
-import { summarize, type Sample, type Summary } from './measure';
+import { row, summarize, type Sample, type Summary, type Target } from './measure';
+import { LIFECYCLE_ROWS, lifecycleBenchmarks } from './lifecycle.bench';
+import { MEMORY_ROWS, memoryBenchmarks } from './memory.bench';
+import { rawBenchmarks } from './raw.bench';
+import { TENANT_COUNTS, TENANT_ROWS, tenantCountBenchmarks } from './tenants.bench';
+import { USAGE_ROWS, usageBenchmarks } from './usage.bench';
 
 interface Suite {
   readonly title: string;
   readonly notes: string;
   run(): Promise<Sample[]>;
+  /** The issue's goals for this suite, read from its rows. */
+  targets?(rows: Summary[]): Target[];
 }
+
+const rate = (value: number) => `${format(value)}/s`;
+const times = (value: number) => `${value.toFixed(2)}×`;
 
 /** Every suite runs alone with `npm run bench -- <name>`; no name runs them all. */
 const SUITES: Record<string, Suite> = {
@@ -32,6 +42,158 @@ const SUITES: Record<string, Suite> = {
   EntityManager and transaction bound with \`set_config\`, the ORM filter, and RLS (or not).
 - Latency is per request as the client sees it: p50/p99 are medians over the repetitions.`,
     run: contextBenchmarks,
+    targets: (rows) => {
+      const tenant = row(rows, CONTEXT_ROWS.tenant(64));
+      const open = row(rows, CONTEXT_ROWS.open(64));
+      const rlsCost = tenant.median / open.median;
+      return [
+        {
+          target: 'context: ≤ 5% throughput loss (64 in flight)',
+          measured: `${percent(1 - tenant.ratio!)} loss`,
+          met: tenant.ratio! >= 0.95,
+        },
+        {
+          target: 'context: RLS on vs off ≤ 10%',
+          measured: `${percent(1 - rlsCost)} loss`,
+          met: rlsCost >= 0.9,
+        },
+      ];
+    },
+  },
+  raw: {
+    title: 'Raw limits: the ceilings, with the clients the services use',
+    notes: `- JetStream: ~200-byte messages (a usage event) over 100 tenants, published with acks (2,000 in
+  flight) and drained by a fresh durable pull consumer (\`consume\`, batch 1000), acked one by one (as
+  ingest acks) or once per batch with ack-all.
+- Postgres: rows of the \`usage_event\` shape (primary key tenant_id, event_id; jsonb data), owner
+  connection, no RLS.`,
+    run: rawBenchmarks,
+  },
+  usage: {
+    title: 'Usage ingestion: the usage-service draining a JetStream backlog',
+    notes: `- The built usage-service runs as its own process (defaults: batch 2,000, 4 tenant groups at
+  once) on a backlog pre-filled while it was stopped; the clock runs from its first acknowledged
+  message to the last (boot not counted). Every drain starts from empty tables and a new durable,
+  and its totals are checked in SQL — events, distinct tenants, rollup and period counts and sums,
+  the same count per tenant — or the run fails.
+- Duplicates: 10% of the events published again with new \`Nats-Msg-Id\`s (so the stream keeps
+  them), after the originals; the rate counts every message drained, and the totals must not move.
+- Naive: one statement per message (event insert + minute rollup upsert) then its ack, on the same
+  backlog, sequential, owner connection.
+- HTTP: batches of 500 with a tenant's API key while the service also ingests; afterwards every
+  accepted event must be stored once.`,
+    run: usageBenchmarks,
+    targets: (rows) => {
+      const service = row(rows, USAGE_ROWS.service);
+      const naive = row(rows, USAGE_ROWS.naive);
+      return [
+        {
+          target: 'usage: ≥ 30,000 events/s drained',
+          measured: rate(service.median),
+          met: service.median >= 30_000,
+        },
+        {
+          target: 'usage: ≥ 10× the naive consumer',
+          measured: times(service.median / naive.median),
+          met: service.median / naive.median >= 10,
+        },
+        {
+          target: 'usage: ≥ 40% of raw consume + ack',
+          measured: percent(service.ratio!),
+          met: service.ratio! >= 0.4,
+        },
+        {
+          target: 'usage: exact totals with 10% duplicates',
+          measured: 'checked in SQL on every drain',
+          met: true,
+        },
+      ];
+    },
+  },
+  lifecycle: {
+    title: 'Lifecycle fan-out: the three services as processes',
+    notes: `- \`POST /api/v1/tenants\` on the registry, then polled (every 1 ms) in the sync and usage
+  databases until both committed the tenant's state (their listeners provision in that same
+  transaction). The registry publishes through its outbox relay, which polls: measured as shipped
+  (200 ms) and polling every 10 ms. 20 warm-up tenants, then the rows' tenants, one at a time.
+- A usage event published on JetStream, then \`GET /api/v1/usage\` with the tenant's key polled
+  every 2 ms until it counts it. Ingest fetches batches that wait up to 1 s to fill.`,
+    run: lifecycleBenchmarks,
+    targets: (rows) => {
+      const shipped = row(rows, LIFECYCLE_ROWS.provisioned(200));
+      const fast = row(rows, LIFECYCLE_ROWS.provisioned(10));
+      const visible = row(rows, LIFECYCLE_ROWS.visible);
+      return [
+        {
+          target: 'lifecycle: tenant provisioned in both consumers, p99 ≤ 50 ms',
+          measured: `${ms(shipped.p99Ms)} ms as shipped; ${ms(fast.p99Ms)} ms with a 10 ms outbox poll`,
+          met: shipped.p99Ms! <= 50,
+        },
+        {
+          target: 'lifecycle: usage event visible in GET /usage, p99 ≤ 1 s',
+          measured: `${ms(visible.p99Ms)} ms`,
+          met: visible.p99Ms! <= 1_000,
+        },
+      ];
+    },
+  },
+  tenants: {
+    title: 'Tenant count: the same per-tenant work with 10, 1,000 and 10,000 tenants',
+    notes: `- One database per service, migrated by the services' own migrations (RLS from the entities);
+  every tenant gets the same rows (96 hourly usage rollups, 10 accounts, 2 × 4 metrics × 10
+  days), loaded as the owner with SQL and analyzed. The counts grow in the same databases.
+- Reads run the services' own code in a tenant scope (app role, transaction, \`set_config\`,
+  RLS): the usage repository's window query, the accounts service's \`find\`, the metrics
+  aggregate's virtual entity; 4 in flight over tenants spread across the whole range.
+- Migrations run as the owner in one transaction (first run not counted); "vs baseline" is
+  time at N tenants / time at 10 tenants here (for reads it is throughput).`,
+    run: tenantCountBenchmarks,
+    targets: (rows) => {
+      const most = TENANT_COUNTS[TENANT_COUNTS.length - 1];
+      const read = (name: (n: number) => string) => {
+        const slowdown = 1 / row(rows, name(most)).ratio!;
+        return { slowdown, text: times(slowdown) };
+      };
+      const reads = [TENANT_ROWS.usage, TENANT_ROWS.accounts, TENANT_ROWS.metrics].map(read);
+      const table = row(rows, TENANT_ROWS.createTable(most)).ratio!;
+      const column = row(rows, TENANT_ROWS.addColumn(most)).ratio!;
+      return [
+        {
+          target: `tenants: per-tenant queries at ${most}/${TENANT_COUNTS[0]} tenants ≤ 1.2× (usage, accounts, metrics)`,
+          measured: reads.map((r) => r.text).join(', '),
+          met: reads.every((r) => r.slowdown <= 1.2),
+        },
+        {
+          target: `tenants: migration of a new tenant-scoped table at ${most}/${TENANT_COUNTS[0]} tenants ≤ 1.2×`,
+          measured: `${times(table)} (add column: ${times(column)})`,
+          met: table <= 1.2,
+        },
+      ];
+    },
+  },
+  memory: {
+    title: 'Memory: resident set of each service',
+    notes: `- VmRSS of each built service's process (Linux /proc), the stack of three with a database
+  each. Idle: the median of 10 samples 5 s after 20 tenants were provisioned. Loaded: the peak
+  (sampled every 100 ms) while the usage backlog is published and the usage-service drains it.`,
+    run: memoryBenchmarks,
+    targets: (rows) =>
+      (['tenant-service', 'sync-service', 'usage-service'] as const).flatMap((service) => {
+        const idle = row(rows, MEMORY_ROWS.idle(service)).median;
+        const loaded = row(rows, MEMORY_ROWS.loaded(service)).median;
+        return [
+          {
+            target: `memory: ${service} ≤ 150 MB idle`,
+            measured: `${format(idle)} MB`,
+            met: idle <= 150,
+          },
+          {
+            target: `memory: ${service} ≤ 300 MB loaded`,
+            measured: `${format(loaded)} MB`,
+            met: loaded <= 300,
+          },
+        ];
+      }),
   },
 };
 
@@ -40,7 +202,7 @@ const RESULTS = join(__dirname, 'results.json');
 interface Results {
   command: string;
   machine: Record<string, unknown>;
-  suites: Record<string, { date: string; results: Summary[] }>;
+  suites: Record<string, { date: string; reps?: string; results: Summary[]; targets?: Target[] }>;
 }
 
 function version(command: string): string {
@@ -51,18 +213,29 @@ function version(command: string): string {
   }
 }
 
-const format = (rate: number) => Math.round(rate).toLocaleString('en-US');
+function format(value: number): string {
+  return value >= 100
+    ? Math.round(value).toLocaleString('en-US')
+    : value.toLocaleString('en-US', { maximumFractionDigits: 2 });
+}
 const ms = (value?: number) => (value === undefined ? '' : value.toFixed(2));
+const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
 function table(rows: Summary[]): string {
   const latency = rows.some((row) => row.p50Ms !== undefined);
   const lines = [
-    `| benchmark | median ops/s | min–max | vs baseline |${latency ? ' p50 ms | p99 ms |' : ''}`,
-    `| --- | ---: | ---: | ---: |${latency ? ' ---: | ---: |' : ''}`,
+    `| benchmark | median | unit | min–max | vs baseline |${latency ? ' p50 ms | p99 ms |' : ''}`,
+    `| --- | ---: | --- | ---: | ---: |${latency ? ' ---: | ---: |' : ''}`,
   ];
   for (const row of rows) {
-    const ratio = row.ratio === undefined ? 'baseline' : `${row.ratio.toFixed(2)}×`;
-    const cells = [row.name, format(row.median), `${format(row.min)}–${format(row.max)}`, ratio];
+    const ratio = row.ratio === undefined ? '—' : `${row.ratio.toFixed(2)}×`;
+    const cells = [
+      row.name,
+      format(row.median),
+      row.unit ?? 'ops/s',
+      `${format(row.min)}–${format(row.max)}`,
+      ratio,
+    ];
     if (latency) cells.push(ms(row.p50Ms), ms(row.p99Ms));
     lines.push(`| ${cells.join(' | ')} |`);
   }
@@ -74,16 +247,30 @@ function report(results: Results): string {
   const sections = Object.entries(SUITES)
     .filter(([name]) => results.suites[name])
     .map(([name, suite]) => {
-      const { date, results: rows } = results.suites[name];
-      return `## ${suite.title}\n\n\`npm run bench -- ${name}\`, ${date}\n\n${table(rows)}\n\n${suite.notes}\n`;
+      const { date, reps, results: rows } = results.suites[name];
+      const run = `\`npm run bench -- ${name}\`, ${date}${reps ? `, BENCH_REPS=${reps}` : ''}`;
+      return `## ${suite.title}\n\n${run}\n\n${table(rows)}\n\n${suite.notes}\n`;
     });
+  const targets = Object.keys(SUITES).flatMap((name) => results.suites[name]?.targets ?? []);
+  const goals = [
+    '| target | measured | met? |',
+    '| --- | --- | --- |',
+    ...targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`),
+  ].join('\n');
   return `# Benchmarks
 
-Produced by \`${results.command}\` (one suite: \`npm run bench -- <suite>\`). Each row is the median
-of ${process.env.BENCH_REPS ?? 5} repetitions (min–max shown); ratios compare with the baseline
-measured in the same run. Timings are never asserted in tests.
+Produced by \`${results.command}\` (it builds the services first; one suite:
+\`npm run bench -- <suite>\`; suites: ${Object.keys(SUITES).join(', ')}). Each row is the median of
+its repetitions (\`BENCH_REPS\`, default 5; the usage drains \`BENCH_USAGE_REPS\`, default 2; the
+lifecycle rows one (\`BENCH_LIFECYCLE_REPS\`); memory rows one sample each), min–max shown; ratios compare with the
+baseline measured in the same run. Timings are never asserted in tests. Sizes can be reduced for a
+quick check (\`BENCH_USAGE_EVENTS\`, \`BENCH_RAW_MESSAGES\`, \`BENCH_TENANT_COUNTS\`, … in bench/*.ts).
 
 Machine: ${String(machine.cores)} cores (${String(machine.cpu)}), ${String(machine.memoryGiB)} GiB, Node ${String(machine.node)}, PostgreSQL ${String(machine.postgres)}, ${String(machine.nats)}.
+
+## Targets
+
+${goals}
 
 ${sections.join('\n')}`;
 }
@@ -91,6 +278,12 @@ ${sections.join('\n')}`;
 async function main(): Promise<void> {
   Logger.overrideLogger(['error']);
   const requested = process.argv.slice(2);
+  if (requested.length === 1 && requested[0] === '--report') {
+    // Rewrites BENCHMARKS.md from bench/results.json (e.g. after editing a suite's notes).
+    const saved = JSON.parse(readFileSync(RESULTS, 'utf8')) as Results;
+    writeFileSync(join(__dirname, '..', 'BENCHMARKS.md'), report(saved));
+    return;
+  }
   const unknown = requested.filter((name) => !(name in SUITES));
   if (unknown.length > 0) {
     throw new Error(
@@ -114,7 +307,13 @@ async function main(): Promise<void> {
   };
   for (const name of names) {
     const summaries = summarize(await SUITES[name].run());
-    results.suites[name] = { date: new Date().toISOString(), results: summaries };
+    const targets = SUITES[name].targets?.(summaries);
+    results.suites[name] = {
+      date: new Date().toISOString(),
+      reps: process.env.BENCH_REPS ?? '5',
+      results: summaries,
+      targets,
+    };
     process.stdout.write(`\n${SUITES[name].title}\n${table(summaries)}\n`);
     // Written after every suite, so a long run that fails later keeps what it measured.
     writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);

@@ -38,14 +38,18 @@ export interface ServiceProcess {
   stop(timeoutMs?: number): Promise<ProcessEnd>;
 }
 
-/** Starts a built service as a separate process and waits until `/health/ready` answers 200. */
+/**
+ * Starts a built service as a separate process and waits until `/health/ready` answers 200.
+ * `nodeArgs` go to node before the entry point (e.g. `--cpu-prof`, which NODE_OPTIONS refuses).
+ */
 export async function startServiceProcess(
   service: string,
   env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
 ): Promise<ServiceProcess> {
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, [serviceEntry(service)], {
+  const child = spawn(process.execPath, [...nodeArgs, serviceEntry(service)], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

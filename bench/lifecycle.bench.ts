@@ -1,0 +1,135 @@
+import { BusNaming } from '@tenantbus/contracts';
+import { JSONCodec } from 'nats';
+import { randomUUID } from 'node:crypto';
+import type { Stack } from '../test/support/stack';
+import { measureLatency, percentile, type Sample } from './measure';
+import { benchStack, seconds, sleep, tenantHeaders } from './support';
+
+const TENANTS = Number(process.env.BENCH_LIFECYCLE_TENANTS ?? 200);
+const VISIBLE_EVENTS = Number(process.env.BENCH_VISIBLE_EVENTS ?? 80);
+/** 200 tenants one at a time take a while: one repetition (plus 20 warm-up tenants). */
+const LIFECYCLE_REPS = Number(process.env.BENCH_LIFECYCLE_REPS ?? 1);
+const codec = JSONCodec<unknown>();
+
+export const LIFECYCLE_ROWS = {
+  provisioned: (pollMs: number) =>
+    `POST /api/v1/tenants → provisioned in sync and usage (outbox poll ${pollMs} ms), 1 at a time`,
+  answered: (pollMs: number) => `of which POST /api/v1/tenants answered (outbox poll ${pollMs} ms)`,
+  visible: 'usage event published → visible in GET /api/v1/usage, 4 tenants in flight',
+} as const;
+
+/**
+ * The three built services as processes (a database each): how long a new tenant takes to reach
+ * both consumers, and a usage event to show up in the query API. Latency is what a client sees;
+ * the rates are just the sequential throughput of the measurement.
+ */
+export async function lifecycleBenchmarks(): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  // The registry's outbox relay polls (default 200 ms): once as shipped, once polling every 10 ms.
+  for (const pollMs of [200, 10]) {
+    const stack = await benchStack({ OUTBOX_POLL_MS: String(pollMs) });
+    try {
+      const answered: number[] = [];
+      samples.push(
+        await measureLatency(
+          LIFECYCLE_ROWS.provisioned(pollMs),
+          { repetitions: LIFECYCLE_REPS, count: TENANTS, inFlight: 1, warmup: 20 },
+          async () => answered.push((await provision(stack)).answeredMs),
+        ),
+      );
+      // Where the time goes: the registry's answer alone, over the same tenants (warm-up included).
+      answered.sort((a, b) => a - b);
+      samples.push({
+        name: LIFECYCLE_ROWS.answered(pollMs),
+        rates: [answered.length / (answered.reduce((sum, value) => sum + value, 0) / 1_000)],
+        latency: { p50: [percentile(answered, 0.5)], p99: [percentile(answered, 0.99)] },
+      });
+      if (pollMs === 200) samples.push(await visibility(stack));
+    } finally {
+      await stack.stop();
+    }
+  }
+  return samples;
+}
+
+/** Creates a tenant and returns once both consumers have committed its state. */
+async function provision(stack: Stack): Promise<{ id: string; answeredMs: number }> {
+  const started = process.hrtime.bigint();
+  const created = await stack.call<{ id: string }>('tenant-service', 'POST', '/api/v1/tenants', {
+    body: { slug: `bench-${randomUUID().slice(0, 12)}`, name: 'Bench', plan: 'free' },
+  });
+  if (created.status !== 201) throw new Error(`POST /tenants: ${created.status}`);
+  const id = created.body.id;
+  const answeredMs = seconds(started) * 1_000;
+  // Polled in each consumer's own database: the state row commits with the listeners' work.
+  await Promise.all(
+    (['sync-service', 'usage-service'] as const).map(async (service) => {
+      const deadline = Date.now() + 30_000;
+      while (
+        (
+          await stack.databases[service].query('select 1 from tenant_state where tenant_id = $1', [
+            id,
+          ])
+        ).length === 0
+      ) {
+        if (Date.now() > deadline) throw new Error(`tenant ${id} never reached ${service}`);
+        await sleep(1);
+      }
+    }),
+  );
+  return { id, answeredMs };
+}
+
+async function visibility(stack: Stack): Promise<Sample> {
+  const naming = new BusNaming(stack.bus.prefix);
+  const tenants = await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      const { id } = await provision(stack);
+      const key = await stack.call<{ key: string }>(
+        'tenant-service',
+        'POST',
+        `/api/v1/tenants/${id}/api-keys`,
+        { body: { name: 'bench' } },
+      );
+      return { id, key: key.body.key, published: 0 };
+    }),
+  );
+  // The usage-service learns keys from the directory: wait until each key is accepted.
+  const since = new Date(Date.now() - 3_600_000).toISOString();
+  const used = async (tenant: (typeof tenants)[number]) => {
+    const res = await stack.call<{ data: { value: number }[] }>(
+      'usage-service',
+      'GET',
+      `/api/v1/usage?meter=api.requests&from=${since}`,
+      { key: tenant.key },
+    );
+    if (res.status !== 200) return -1;
+    return res.body.data.reduce((sum, point) => sum + point.value, 0);
+  };
+  for (const tenant of tenants) while ((await used(tenant)) < 0) await sleep(50);
+  const js = stack.bus.nc.jetstream();
+  return measureLatency(
+    LIFECYCLE_ROWS.visible,
+    { repetitions: LIFECYCLE_REPS, count: VISIBLE_EVENTS, inFlight: 4, warmup: 8 },
+    async (i) => {
+      const tenant = tenants[i % tenants.length];
+      const ordinal = ++tenant.published;
+      await js.publish(
+        naming.subject('usage.events.api.requests'),
+        codec.encode({
+          id: randomUUID(),
+          type: 'api.requests',
+          source: 'bench',
+          time: new Date().toISOString(),
+          data: { value: 1, route: '/bench' },
+        }),
+        { headers: tenantHeaders(tenant.id) },
+      );
+      const deadline = Date.now() + 30_000;
+      while ((await used(tenant)) < ordinal) {
+        if (Date.now() > deadline) throw new Error('usage event never became visible');
+        await sleep(2);
+      }
+    },
+  );
+}

@@ -1,0 +1,247 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  migrateDatabase,
+  TenantContext,
+  tenantTableSql,
+  UnitOfWorkScopeHook,
+} from '@tenantbus/tenant-context';
+import { createTestDatabase, type TestDatabase } from '@tenantbus/testing';
+import { ClsServiceManager } from 'nestjs-cls';
+import { createHash } from 'node:crypto';
+import { Client } from 'pg';
+import { CustomerDailyMetrics } from '../apps/sync-service/src/account-metrics/customer-daily-metrics.entity';
+import { Account } from '../apps/sync-service/src/accounts/account.entity';
+import { ormOptions as syncOrmOptions } from '../apps/sync-service/src/database/mikro-orm.options';
+import { ormOptions as usageOrmOptions } from '../apps/usage-service/src/database/mikro-orm.options';
+import { UsageQueryRepository } from '../apps/usage-service/src/usage/usage-query.repository';
+import { measureLatency, type Sample } from './measure';
+import { REPS, seconds } from './support';
+
+/** `BENCH_TENANT_COUNTS=10,100` for a quick check; the first count is every row's baseline. */
+export const TENANT_COUNTS = (process.env.BENCH_TENANT_COUNTS ?? '10,1000,10000')
+  .split(',')
+  .map(Number);
+const QUERIES = Number(process.env.BENCH_TENANT_QUERIES ?? 300);
+const MIGRATION_REPS = 5;
+/** Every tenant holds the same data: 96 hourly rollups, 10 accounts, 2 × 4 metrics × 10 days. */
+const HOURS = 96;
+const ACCOUNTS = 10;
+const BASE = '2026-11-01T00:00:00Z';
+
+export const TENANT_ROWS = {
+  usage: (n: number) => `usage: window query (DAY buckets over 4 days of rollups), ${label(n)}`,
+  accounts: (n: number) => `sync: accounts list (10 accounts), ${label(n)}`,
+  metrics: (n: number) => `sync: metrics aggregate (10 days, 2 accounts), ${label(n)}`,
+  createTable: (n: number) => `migration: create a tenant-scoped table + RLS, ${label(n)}`,
+  addColumn: (n: number) => `migration: add a column to usage_rollup, ${label(n)}`,
+  addIndex: (n: number) => `migration: create an index on metric_point, ${label(n)}`,
+};
+
+function label(n: number): string {
+  return `${n.toLocaleString('en-US')} tenants`;
+}
+
+/** Tenant number `g`'s id in SQL: md5-derived, shaped as a version 4 UUID (as ids are checked). */
+const TENANT_SQL = `overlay(overlay(md5('t' || g) placing '4' from 13) placing '8' from 17)::uuid`;
+
+/** The same id in JavaScript. */
+function tenantId(g: number): string {
+  const md5 = createHash('md5').update(`t${g}`).digest('hex');
+  const hex = `${md5.slice(0, 12)}4${md5.slice(13, 16)}8${md5.slice(17)}`;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The same per-tenant reads, through the services' own code (the usage query repository, the
+ * ORM finds of the accounts and metrics services) in a tenant scope with RLS, as the databases
+ * grow from 10 to 10,000 tenants holding the same data each; and the cost of a schema change.
+ */
+export async function tenantCountBenchmarks(): Promise<Sample[]> {
+  const usageDb = await createTestDatabase('tb_bten');
+  const syncDb = await createTestDatabase('tb_bten');
+  const orms: MikroORM[] = [];
+  const samples: Sample[] = [];
+  try {
+    const rolesOf = (db: TestDatabase) => ({ appRole: db.appRole, systemRole: db.systemRole });
+    const quiet = { log: () => undefined };
+    await migrateDatabase(
+      usageOrmOptions(usageDb.ownerUrl, usageDb.systemRole),
+      rolesOf(usageDb),
+      quiet,
+    );
+    await migrateDatabase(
+      syncOrmOptions(syncDb.ownerUrl, syncDb.systemRole),
+      rolesOf(syncDb),
+      quiet,
+    );
+    const scoped = async (options: Parameters<typeof MikroORM.init>[0]) => {
+      const orm = await MikroORM.init(options);
+      orms.push(orm);
+      const context = new TenantContext(ClsServiceManager.getClsService());
+      context.addScopeHook(new UnitOfWorkScopeHook(orm));
+      return { context, em: () => orm.em as EntityManager };
+    };
+    const usage = await scoped(usageOrmOptions(usageDb.appUrl, usageDb.systemRole));
+    const sync = await scoped(syncOrmOptions(syncDb.appUrl, syncDb.systemRole));
+    const from = new Date(BASE);
+    const to = new Date(from.getTime() + HOURS * 3_600_000);
+
+    let loaded = 0;
+    for (const count of TENANT_COUNTS) {
+      const started = process.hrtime.bigint();
+      await load(usageDb, syncDb, loaded + 1, count);
+      loaded = count;
+      console.log(`tenants: ${label(count)} loaded in ${seconds(started).toFixed(1)} s`);
+      const pick = (i: number) => tenantId(1 + ((i * 7_919) % count));
+      const options = (row: (n: number) => string) => ({
+        repetitions: REPS,
+        count: QUERIES,
+        inFlight: 4,
+        warmup: 40,
+        baseline: count === TENANT_COUNTS[0] ? undefined : row(TENANT_COUNTS[0]),
+      });
+      samples.push(
+        await measureLatency(TENANT_ROWS.usage(count), options(TENANT_ROWS.usage), (i) =>
+          usage.context.runWithTenant(pick(i), () =>
+            new UsageQueryRepository(usage.em()).series({
+              meter: 'api.requests',
+              aggregation: 'SUM',
+              from,
+              to,
+              window: 'DAY',
+              tz: 'UTC',
+              groupBy: [],
+            }),
+          ),
+        ),
+      );
+      samples.push(
+        await measureLatency(TENANT_ROWS.accounts(count), options(TENANT_ROWS.accounts), (i) =>
+          sync.context.runWithTenant(pick(i), () =>
+            sync
+              .em()
+              .find(
+                Account,
+                { deletedAt: null },
+                { orderBy: { createdAt: 'asc', accountId: 'asc' } },
+              ),
+          ),
+        ),
+      );
+      samples.push(
+        await measureLatency(TENANT_ROWS.metrics(count), options(TENANT_ROWS.metrics), (i) =>
+          sync.context.runWithTenant(pick(i), () =>
+            sync
+              .em()
+              .find(
+                CustomerDailyMetrics,
+                { day: { $gte: '2026-11-01', $lt: '2026-11-11' } },
+                { orderBy: { day: 'desc' } },
+              ),
+          ),
+        ),
+      );
+      samples.push(...(await migrations(usageDb, syncDb, count)));
+    }
+  } finally {
+    for (const orm of orms) await orm.close(true);
+    await usageDb.drop();
+    await syncDb.drop();
+  }
+  return samples;
+}
+
+/** Tenants `first`..`last` with the same rows each, written as the owner, then analyzed. */
+async function load(usageDb: TestDatabase, syncDb: TestDatabase, first: number, last: number) {
+  const range = [first, last];
+  await usageDb.query(
+    `insert into usage_rollup (tenant_id, meter, window_start, group_key, event_count, value_sum,
+       value_max, latest_value, latest_time)
+     select ${TENANT_SQL}, 'api.requests', $3::timestamptz + h * interval '1 hour',
+       '{"route":"/r' || (h % 3) || '"}', 10, 10, 1, 1, $3::timestamptz + h * interval '1 hour'
+     from generate_series($1::int, $2::int) g, generate_series(0, ${HOURS - 1}) h`,
+    [...range, BASE],
+  );
+  await syncDb.query(
+    `insert into account (tenant_id, account_id, display_name)
+     select ${TENANT_SQL}, 'acct-' || a, 'Account ' || a
+     from generate_series($1::int, $2::int) g, generate_series(1, ${ACCOUNTS}) a`,
+    range,
+  );
+  await syncDb.query(
+    `insert into metric_point (tenant_id, account_id, metric, time, value)
+     select ${TENANT_SQL}, 'acct-' || a, m, $3::timestamptz + d * interval '1 day', d
+     from generate_series($1::int, $2::int) g, generate_series(1, 2) a,
+       unnest(array['home_page_views', 'contact_host_clicks', 'visitors_views',
+         'avg_occupancy_rate']) m, generate_series(0, 9) d`,
+    [...range, BASE],
+  );
+  await usageDb.query('analyze');
+  await syncDb.query('analyze');
+}
+
+/**
+ * Schema changes as a migration runs them (owner, one transaction): a new tenant-scoped table
+ * with its policies is independent of the tenant count; an added column is catalogue-only; an
+ * index is built over every row (it grows with the data, not with the number of tenants).
+ */
+async function migrations(usageDb: TestDatabase, syncDb: TestDatabase, count: number) {
+  const timed = async (db: TestDatabase, change: string[], undo: string[]) => {
+    const client = new Client({ connectionString: db.ownerUrl });
+    await client.connect();
+    const durations: number[] = [];
+    try {
+      for (let rep = 0; rep <= MIGRATION_REPS; rep += 1) {
+        const started = process.hrtime.bigint();
+        await client.query('begin');
+        for (const sql of change) await client.query(sql);
+        await client.query('commit');
+        if (rep > 0) durations.push(seconds(started) * 1_000); // the first is a warm-up
+        for (const sql of undo) await client.query(sql);
+      }
+    } finally {
+      await client.end();
+    }
+    return durations;
+  };
+  const roles = { appRole: usageDb.appRole, systemRole: usageDb.systemRole };
+  const baseline = (row: (n: number) => string) =>
+    count === TENANT_COUNTS[0] ? undefined : row(TENANT_COUNTS[0]);
+  const rows: [(n: number) => string, number[]][] = [
+    [
+      TENANT_ROWS.createTable,
+      await timed(
+        usageDb,
+        [
+          `create table usage_note (tenant_id uuid not null, id bigint not null, note text not null,
+            created_at timestamptz not null default now(), primary key (tenant_id, id))`,
+          ...tenantTableSql('usage_note', { roles, indexTenantId: false }),
+        ],
+        ['drop table usage_note'],
+      ),
+    ],
+    [
+      TENANT_ROWS.addColumn,
+      await timed(
+        usageDb,
+        ['alter table usage_rollup add column note text'],
+        ['alter table usage_rollup drop column note'],
+      ),
+    ],
+    [
+      TENANT_ROWS.addIndex,
+      await timed(
+        syncDb,
+        ['create index metric_point_metric_idx on metric_point (tenant_id, metric)'],
+        ['drop index metric_point_metric_idx'],
+      ),
+    ],
+  ];
+  return rows.map(([row, durations]): Sample => ({
+    name: row(count),
+    baseline: baseline(row),
+    rates: durations,
+    unit: 'ms',
+  }));
+}
