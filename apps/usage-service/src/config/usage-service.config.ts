@@ -20,6 +20,11 @@ export const UsageServiceConfigSchema = serviceConfigSchema('usage-service', 300
   USAGE_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(5_000),
   /** How long a fetched, unacknowledged event waits before redelivery (e.g. after a crash). */
   USAGE_INGEST_ACK_WAIT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /**
+   * Deliveries of a failing tenant group before its events are dead-lettered (`HANDLER_FAILED`).
+   * High: the backoff grows to 30 s, so a database outage of minutes costs no usage.
+   */
+  USAGE_INGEST_MAX_DELIVER: z.coerce.number().int().min(1).max(1_000).default(20),
   /** Tenant groups of a batch written at once, each in its own transaction and connection. */
   USAGE_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),
   /** How long a round waits to fill its batch (nats.js needs ≥ 1000 ms). */

@@ -54,6 +54,7 @@ export class UsageIngestConsumer implements OnApplicationBootstrap, OnApplicatio
       maxWaitMs: this.config.USAGE_INGEST_MAX_WAIT_MS,
       groupConcurrency: this.config.USAGE_INGEST_CONCURRENCY,
       ackWaitMs: this.config.USAGE_INGEST_ACK_WAIT_MS,
+      maxDeliver: this.config.USAGE_INGEST_MAX_DELIVER,
       verifyTenant: (tenantId) => this.directory.exists(tenantId),
       handleBatch: (items) => this.ingest.ingest(items),
       onDeadLetter: (reason) => this.metrics.deadLetters.inc({ reason }),

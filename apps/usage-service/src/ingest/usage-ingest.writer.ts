@@ -22,6 +22,9 @@ export interface WriteResult {
 }
 
 /*
+ * Every upsert takes its rows in key order, so two writers on one tenant (replicas sharing the
+ * durable) lock rows in the same order: they queue behind each other instead of deadlocking.
+ *
  * Set-based SQL, on purpose (STYLE.md otherwise keeps raw SQL out of feature code): one statement
  * records a whole tenant group's event ids and folds only the newly recorded ones into every
  * aggregate, ~50× faster than per-row ORM writes. It runs in the tenant's scope transaction, so
@@ -50,7 +53,7 @@ with input as (
   insert into usage_rollup as r
     (tenant_id, meter, window_start, group_key, event_count, value_sum, value_max, latest_value, latest_time)
   select ${SCOPE_TENANT}, m, w, g, count(*), sum(v), max(v), (array_agg(v order by t desc))[1], max(t)
-  from fresh group by m, w, g
+  from fresh group by m, w, g order by m, w, g
   on conflict (tenant_id, meter, window_start, group_key) do update set
     event_count = r.event_count + excluded.event_count,
     value_sum = r.value_sum + excluded.value_sum,
@@ -60,11 +63,11 @@ with input as (
     latest_time = greatest(r.latest_time, excluded.latest_time)
 ), uniq as (
   insert into usage_unique (tenant_id, meter, window_start, group_key, value)
-  select distinct ${SCOPE_TENANT}, m, w, g, u from fresh where u is not null
+  select distinct ${SCOPE_TENANT}, m, w, g, u from fresh where u is not null order by m, w, g, u
   on conflict do nothing
 ), period_uniq as (
   insert into usage_period_unique (tenant_id, meter, period_start, value)
-  select distinct ${SCOPE_TENANT}, m, p, u from fresh where u is not null
+  select distinct ${SCOPE_TENANT}, m, p, u from fresh where u is not null order by m, p, u
   on conflict do nothing
   returning meter, period_start
 ), period as (
@@ -72,7 +75,7 @@ with input as (
     (tenant_id, meter, period_start, event_count, value_sum, value_max, latest_value, latest_time, unique_count)
   select ${SCOPE_TENANT}, f.m, f.p, count(*), sum(f.v), max(f.v), (array_agg(f.v order by f.t desc))[1],
     max(f.t), (select count(*) from period_uniq pu where pu.meter = f.m and pu.period_start = f.p)
-  from fresh f group by f.m, f.p
+  from fresh f group by f.m, f.p order by f.m, f.p
   on conflict (tenant_id, meter, period_start) do update set
     event_count = t.event_count + excluded.event_count,
     value_sum = t.value_sum + excluded.value_sum,
