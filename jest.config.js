@@ -1,5 +1,6 @@
-// Three tiers (see README): unit = pure logic, integration = real Postgres + NATS,
-// e2e = the services as separate processes.
+// Tiers (see README): unit = pure logic, integration = real Postgres + NATS, e2e = the services
+// as separate processes; reliability (faults injected into real processes) and security (the
+// whole stack attacked through its APIs) are e2e-style suites of their own.
 const swcConfig = JSON.parse(require('fs').readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 
 const shared = {
@@ -22,7 +23,11 @@ module.exports = {
       ...shared,
       displayName: 'unit',
       testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
-      testPathIgnorePatterns: ['\\.int\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$'],
+      testPathIgnorePatterns: [
+        '\\.int\\.spec\\.ts$',
+        '\\.e2e\\.spec\\.ts$',
+        '<rootDir>/test/(reliability|security)/',
+      ],
     },
     {
       ...shared,
@@ -33,6 +38,16 @@ module.exports = {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e.spec.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'reliability',
+      testMatch: ['<rootDir>/test/reliability/**/*.spec.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'security',
+      testMatch: ['<rootDir>/test/security/**/*.spec.ts'],
     },
   ],
 };
