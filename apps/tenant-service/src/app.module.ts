@@ -1,5 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { serviceDatabase, serviceFoundation } from '@tenantbus/tenant-context';
+import {
+  ensureTenantEventsStream,
+  OutboxModule,
+  outboxRelayOptions,
+  serviceDatabase,
+  serviceFoundation,
+} from '@tenantbus/tenant-context';
 import type { TenantServiceConfig } from './config/tenant-service.config';
 import { ormOptions } from './database/mikro-orm.options';
 import { ApiKeysModule } from './api-keys/api-keys.module';
@@ -8,7 +14,6 @@ import { DirectoryModule } from './directory/directory.module';
 import { DomainsModule } from './domains/domains.module';
 import { MeModule } from './me/me.module';
 import { MembersModule } from './members/members.module';
-import { OutboxModule } from './outbox/outbox.module';
 import { PlansModule } from './plans/plans.module';
 import { TenantsModule } from './tenants/tenants.module';
 
@@ -21,11 +26,7 @@ export class AppModule {
       imports: [
         ...serviceFoundation(config, { database: true }),
         ...serviceDatabase(ormOptions(config.DATABASE_URL, config.DB_SYSTEM_ROLE)),
-        OutboxModule.forRoot({
-          enabled: config.OUTBOX_RELAY_ENABLED,
-          pollMs: config.OUTBOX_POLL_MS,
-          batchSize: config.OUTBOX_BATCH_SIZE,
-        }),
+        OutboxModule.forRoot(outboxRelayOptions(config, [ensureTenantEventsStream])),
         TenantsModule,
         PlansModule,
         DomainsModule,

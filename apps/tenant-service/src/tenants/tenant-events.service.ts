@@ -1,14 +1,15 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import type {
-  TenantLifecycleEvent,
-  TenantLifecycleType,
-  TenantSnapshot,
+import {
+  Subjects,
+  type TenantLifecycleEvent,
+  type TenantLifecycleType,
+  type TenantSnapshot,
 } from '@tenantbus/contracts';
+import { OutboxService } from '@tenantbus/tenant-context';
 import { randomUUID } from 'node:crypto';
 import { ApiKey } from '../api-keys/api-key.entity';
 import { Domain } from '../domains/domain.entity';
-import { OutboxService } from '../outbox/outbox.service';
 import { Plan } from '../plans/plan.entity';
 import type { Tenant } from './tenant.entity';
 import { tenantSnapshot } from './tenant-snapshot';
@@ -54,6 +55,9 @@ export class TenantEventsService {
       dataVersion: 1,
       data: await this.snapshot(tenant),
     };
-    this.outbox.append({ id: event.id, type, tenantId: tenant.id, payload: event });
+    this.outbox.enqueue(Subjects.tenantLifecycle(type), event, {
+      id: event.id,
+      tenantId: tenant.id,
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FailpointsSchema } from '../failpoints/failpoints';
 
 /** Settings every tenantbus service shares; services extend this schema with their own. */
 export const ServiceConfigSchema = z.object({
@@ -20,6 +21,8 @@ export const ServiceConfigSchema = z.object({
   ADMIN_TOKENS: z.string().optional(),
   /** Tenants are also reachable as `<slug>.<BASE_DOMAIN>`. */
   BASE_DOMAIN: z.string().optional(),
+  /** Crash injection for reliability tests (`outbox.before-publish,…`); refused in production. */
+  TENANTBUS_FAILPOINTS: FailpointsSchema,
 });
 export type ServiceConfig = z.infer<typeof ServiceConfigSchema>;
 
@@ -47,7 +50,16 @@ export function loadConfig<S extends z.ZodType>(
   env: NodeJS.ProcessEnv = process.env,
 ): z.output<S> {
   const parsed = schema.safeParse(env);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const failpoints = (parsed.data as { TENANTBUS_FAILPOINTS?: readonly string[] })
+      .TENANTBUS_FAILPOINTS;
+    if (failpoints?.length && env.NODE_ENV === 'production') {
+      throw new ConfigError(
+        'invalid configuration:\n  TENANTBUS_FAILPOINTS: crash injection is refused when NODE_ENV=production',
+      );
+    }
+    return parsed.data;
+  }
   const problems = parsed.error.issues.map(
     (issue) => `  ${issue.path.join('.')}: ${issue.message}`,
   );

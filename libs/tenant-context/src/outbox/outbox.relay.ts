@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   Inject,
   Injectable,
@@ -8,42 +8,51 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { BusNaming } from '@tenantbus/contracts';
-import {
-  ensureTenantEventsStream,
-  MetricsRegistry,
-  NATS_CONNECTION,
-  TenantContext,
-} from '@tenantbus/tenant-context';
-import type { Counter } from 'prom-client';
 import { headers as natsHeaders, JSONCodec, type NatsConnection } from 'nats';
+import type { Counter } from 'prom-client';
+import { TenantContext } from '../context/tenant-context';
+import { Failpoints } from '../failpoints/failpoints';
+import { MetricsRegistry } from '../metrics/metrics.registry';
+import { NATS_CONNECTION } from '../module/tokens';
 import { OutboxEvent } from './outbox-event.entity';
+import { OutboxListener } from './outbox.listener';
+import { OUTBOX_CHANNEL } from './outbox.sql';
 
 export const OUTBOX_RELAY_OPTIONS = Symbol('OUTBOX_RELAY_OPTIONS');
 
 export interface OutboxRelayOptions {
   readonly enabled: boolean;
+  /** The safety-net poll; commits wake the relay at once through LISTEN/NOTIFY. */
   readonly pollMs: number;
   readonly batchSize: number;
+  /** Creates the streams the service's events go to (idempotent), before the first publish. */
+  readonly ensureStreams: readonly ((nc: NatsConnection, naming: BusNaming) => Promise<string>)[];
+  readonly failpoints?: Failpoints;
 }
 
-/** Any constant both relay instances agree on; the advisory lock makes one of them the publisher. */
+/** Any constant every relay of one database agrees on; the advisory lock makes one the publisher. */
 const RELAY_LOCK_KEY = 7_302_114_001;
 const codec = JSONCodec<unknown>();
 
 /**
  * Publishes committed outbox rows to JetStream in id order, waits for each ack, then marks them
- * published in the same transaction. Only one relay publishes at a time (transaction-scoped
- * advisory lock), so order holds with several replicas. NATS down → the rows stay and are retried
- * with backoff; a crash after publish but before commit → republished with the same
- * `Nats-Msg-Id`, which JetStream drops as a duplicate.
+ * published in the same transaction. Woken by the enqueuing transaction's commit (NOTIFY on a
+ * dedicated LISTEN connection), with a slower poll as the safety net. Only one relay publishes at
+ * a time (transaction-scoped advisory lock), so order holds with several replicas. NATS down →
+ * the rows stay and are retried with backoff; a crash after publish but before commit →
+ * republished with the same `Nats-Msg-Id`, which JetStream drops as a duplicate.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private running = false;
   private loop?: Promise<void>;
+  private listener?: OutboxListener;
+  /** Set by a notification; a drain in progress then runs once more instead of sleeping. */
+  private woken = false;
   private wake?: () => void;
   private failures = 0;
+  private readonly failpoints: Failpoints;
   private readonly published: Counter;
   private readonly publishFailures: Counter;
 
@@ -55,6 +64,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: OutboxRelayOptions,
     metrics: MetricsRegistry,
   ) {
+    this.failpoints = options.failpoints ?? new Failpoints();
     this.published = metrics.counter(
       'outbox_published_total',
       'Outbox events published to JetStream',
@@ -66,7 +76,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await ensureTenantEventsStream(this.nc, this.naming);
+    for (const ensure of this.options.ensureStreams) await ensure(this.nc, this.naming);
     if (this.options.enabled) this.start();
   }
 
@@ -77,13 +87,20 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.listener = new OutboxListener(
+      this.orm.config.getClientUrl(),
+      OUTBOX_CHANNEL,
+      () => this.notify(),
+    );
+    this.listener.start();
     this.loop = this.run();
   }
 
   /** Finishes the batch in flight (so nothing is half-marked), then stops. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.notify();
+    await this.listener?.stop();
     await this.loop;
   }
 
@@ -103,6 +120,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           { publishedAt: null },
           { orderBy: { id: 'asc' }, limit: this.options.batchSize },
         );
+        if (rows.length === 0) return 0;
+        this.failpoints.hit('outbox.before-publish');
         let published = 0;
         for (const row of rows) {
           try {
@@ -123,6 +142,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           published += 1;
           this.failures = 0;
         }
+        if (published > 0) this.failpoints.hit('outbox.after-publish');
         return published;
       },
       { auditLevel: 'debug' },
@@ -139,8 +159,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
+  /** A commit (or stop) ends the pause; while publishing fails, only stop ends the backoff. */
+  private notify(): void {
+    this.woken = true;
+    if (this.failures === 0 || !this.running) this.wake?.();
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
+      this.woken = false;
       let published = 0;
       try {
         published = await this.drainOnce();
@@ -148,18 +175,23 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         this.failures += 1;
         this.logger.error({ msg: 'outbox relay round failed', error: String(error) });
       }
-      if (published < this.options.batchSize || this.failures > 0) await this.pause();
+      const more = published >= this.options.batchSize || this.woken;
+      if (!more || this.failures > 0) await this.pause();
     }
   }
 
+  /** Until the poll interval (backed off while failing) ends or a commit wakes the relay. */
   private pause(): Promise<void> {
     const backoff = Math.min(5_000, this.options.pollMs * 2 ** Math.min(this.failures, 5));
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, backoff);
-      this.wake = () => {
+      const done = () => {
         clearTimeout(timer);
+        this.wake = undefined;
         resolve();
       };
+      const timer = setTimeout(done, backoff);
+      this.wake = done;
+      if (!this.running || (this.woken && this.failures === 0)) done();
     });
   }
 }

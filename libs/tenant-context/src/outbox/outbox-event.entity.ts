@@ -1,9 +1,13 @@
 import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 
-/** An event committed with the change it describes; the relay publishes it and stamps `publishedAt`. */
+/**
+ * An event committed with the change it describes; the relay publishes it and stamps
+ * `publishedAt`. Global table: the relay reads every tenant's rows, and each row names its
+ * tenant in `tenantId` and in the captured headers.
+ */
 @Entity({ tableName: 'outbox' })
 export class OutboxEvent {
-  [OptionalProps]?: 'id' | 'createdAt' | 'attempts';
+  [OptionalProps]?: 'id' | 'createdAt' | 'attempts' | 'tenantId';
 
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
@@ -12,9 +16,11 @@ export class OutboxEvent {
   @Property({ type: 'uuid', unique: true })
   eventId!: string;
 
-  @Property({ type: 'uuid' })
-  tenantId!: string;
+  /** The tenant the event belongs to or concerns; null for platform events naming several. */
+  @Property({ type: 'uuid', nullable: true })
+  tenantId?: string | null;
 
+  /** The full subject, bus prefix included. */
   @Property({ type: 'text' })
   subject!: string;
 
