@@ -27,6 +27,11 @@ export interface Stack {
     path: string,
     options?: { body?: unknown; key?: string; headers?: Record<string, string> },
   ): Promise<HttpResult<T>>;
+  /**
+   * Starts a service again on its database and bus (after a crash or a stop; a running one is
+   * stopped first), with `env` replacing the settings it was started with.
+   */
+  restart(service: ServiceName, env?: Record<string, string>): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -48,22 +53,23 @@ export async function startStack(
     await bus.close();
     await collector.close();
   };
+  const envOf = (name: ServiceName, db: TestDatabase): Record<string, string> => ({
+    BUS_PREFIX: bus.prefix,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+    ADMIN_TOKENS: `e2e:${ADMIN_TOKEN}`,
+    DATABASE_URL: db.appUrl,
+    DATABASE_OWNER_URL: db.ownerUrl,
+    DB_APP_ROLE: db.appRole,
+    DB_SYSTEM_ROLE: db.systemRole,
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+    ...env[name],
+  });
   try {
     for (const name of SERVICES) {
       const db = await createTestDatabase(`tb_${name.split('-')[0]}`);
       databases[name] = db;
       // Started in order: the registry answers the directory lookups the others make.
-      services[name] = await startServiceProcess(name, {
-        BUS_PREFIX: bus.prefix,
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
-        ADMIN_TOKENS: `e2e:${ADMIN_TOKEN}`,
-        DATABASE_URL: db.appUrl,
-        DATABASE_OWNER_URL: db.ownerUrl,
-        DB_APP_ROLE: db.appRole,
-        DB_SYSTEM_ROLE: db.systemRole,
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-        ...env[name],
-      });
+      services[name] = await startServiceProcess(name, envOf(name, db));
     }
   } catch (error) {
     await stop();
@@ -83,6 +89,14 @@ export async function startStack(
           ...options.headers,
         },
       }),
+    async restart(service, overrides = {}) {
+      await services[service].stop();
+      services[service] = await startServiceProcess(service, {
+        ...envOf(service, databases[service]),
+        ...overrides,
+      });
+      return services[service];
+    },
     stop,
   };
 }

@@ -1,5 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { QuotaGuardModule, serviceDatabase, serviceFoundation } from '@tenantbus/tenant-context';
+import {
+  ensureAccountEventsStream,
+  ensureUsageStream,
+  OutboxModule,
+  outboxRelayOptions,
+  QuotaGuardModule,
+  serviceDatabase,
+  serviceFoundation,
+} from '@tenantbus/tenant-context';
 import { AccountMetricsModule } from './account-metrics/account-metrics.module';
 import { AccountsModule } from './accounts/accounts.module';
 import { CommonModule } from './common/common.module';
@@ -19,6 +27,9 @@ export class AppModule {
       imports: [
         ...serviceFoundation(config, { database: true }),
         ...serviceDatabase(ormOptions(config.DATABASE_URL, config.DB_SYSTEM_ROLE)),
+        OutboxModule.forRoot(
+          outboxRelayOptions(config, [ensureUsageStream, ensureAccountEventsStream]),
+        ),
         QuotaGuardModule.forRoot(),
         CommonModule.forRoot(config),
         CredentialsModule.forRoot(config.CREDENTIALS_KEYS),

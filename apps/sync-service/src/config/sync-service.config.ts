@@ -1,4 +1,9 @@
-import { DatabaseConfigShape, loadConfig, serviceConfigSchema } from '@tenantbus/tenant-context';
+import {
+  DatabaseConfigShape,
+  loadConfig,
+  OutboxConfigShape,
+  serviceConfigSchema,
+} from '@tenantbus/tenant-context';
 import { z } from 'zod';
 
 const flag = (fallback: 'true' | 'false') =>
@@ -23,6 +28,7 @@ const planIntervals = z
 
 export const SyncServiceConfigSchema = serviceConfigSchema('sync-service', 3002).extend({
   ...DatabaseConfigShape,
+  ...OutboxConfigShape,
   /**
    * `keyId:<base64 of 32 bytes>,…`; the first key encrypts, every listed key decrypts (rotation:
    * put the new key first, re-encrypt, then drop the old one). Secret: never logged.
@@ -59,7 +65,7 @@ export const SyncServiceConfigSchema = serviceConfigSchema('sync-service', 3002)
   SYNC_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Days of history the simulated provider backfills on an account's first run. */
   SYNC_SIMULATED_HISTORY_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
-  /** api.requests usage is counted in memory and published per tenant this often. */
+  /** api.requests usage is counted in memory and written to the outbox per tenant this often. */
   USAGE_FLUSH_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
 });
 export type SyncServiceConfig = z.infer<typeof SyncServiceConfigSchema>;

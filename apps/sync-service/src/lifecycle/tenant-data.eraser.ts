@@ -1,10 +1,11 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
-import { TenantScopedEntity } from '@tenantbus/tenant-context';
+import { OutboxEvent, TenantScopedEntity } from '@tenantbus/tenant-context';
 
 /**
  * Erases every row a tenant owns in this service: every table of a `TenantScopedEntity`, found
- * from the ORM metadata so a table added later cannot be forgotten. Must run in system scope.
+ * from the ORM metadata so a table added later cannot be forgotten, and its outbox events
+ * (published or not: a purged tenant's usage is no one's to count). Must run in system scope.
  */
 @Injectable()
 export class TenantDataEraser {
@@ -19,6 +20,7 @@ export class TenantDataEraser {
         continue;
       deleted[meta.tableName] = await this.em.nativeDelete(meta.class, { tenantId });
     }
+    deleted.outbox = await this.em.nativeDelete(OutboxEvent, { tenantId });
     this.logger.log({ msg: 'tenant data erased', tenant: tenantId, deleted });
     return deleted;
   }

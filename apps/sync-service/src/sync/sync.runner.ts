@@ -8,7 +8,7 @@ import { Clock } from '../common/clock';
 import { SYNC_CONFIG, type SyncServiceConfig } from '../config/sync-service.config';
 import { AccountCredentials } from '../credentials/account-credentials';
 import type { Credentials } from '../credentials/credentials.cipher';
-import { UsagePublisher } from '../usage/usage.publisher';
+import { UsageRecorder } from '../usage/usage.recorder';
 import { assertValidRecords, type SyncBatch } from './providers/sync-provider';
 import { SyncProviders } from './providers/sync-providers';
 import type { SyncLease } from './sync-leases';
@@ -30,7 +30,8 @@ class LeaseLostError extends Error {}
 /**
  * One sync run of one leased account, in that account's tenant scope. Provider calls happen
  * outside any transaction; each batch is then written in its own transaction (metric upsert,
- * checkpoint, lease renewal), so a failed run resumes from the last saved batch. The tenant's
+ * checkpoint, lease renewal, its `sync.records` usage), so a failed run resumes from the last
+ * saved batch; the run's end commits with its `sync.runs` usage. The tenant's
  * policy is re-read before every provider call: a suspension stops the run at the next batch.
  */
 @Injectable()
@@ -46,7 +47,7 @@ export class SyncRunner {
     private readonly credentials: AccountCredentials,
     private readonly providers: SyncProviders,
     private readonly timing: SyncTiming,
-    private readonly usage: UsagePublisher,
+    private readonly usage: UsageRecorder,
     private readonly clock: Clock,
     @Inject(SYNC_CONFIG) private readonly config: SyncServiceConfig,
     metrics: MetricsRegistry,
@@ -114,17 +115,6 @@ export class SyncRunner {
     stopTimer();
     this.runs.inc({ outcome });
     this.recordsSynced.inc(records);
-    if (outcome === 'skipped' || outcome === 'lease_lost') return;
-    await this.usage.publish(lease.tenantId, 'sync.runs', 1, {
-      id: `sync.runs:${runId}`,
-      subject: lease.accountId,
-      data: { outcome },
-    });
-    if (records > 0)
-      await this.usage.publish(lease.tenantId, 'sync.records', records, {
-        id: `sync.records:${runId}`,
-        subject: lease.accountId,
-      });
   }
 
   /** What the run needs, or undefined (lease released) when the account must not sync now. */
@@ -164,6 +154,8 @@ export class SyncRunner {
           syncedAt: now,
         })),
       );
+      // Counted with the records it counts: committed together or not at all.
+      this.usage.record('sync.records', page.records.length, { subject: account.accountId });
     }
     account.syncCheckpoint = checkpoint;
     account.leaseExpiresAt = new Date(now.getTime() + this.config.SYNC_LEASE_MS);
@@ -187,6 +179,10 @@ export class SyncRunner {
     }
     account.leaseOwner = null;
     account.leaseExpiresAt = null;
+    this.usage.record('sync.runs', 1, {
+      subject: account.accountId,
+      data: { outcome: end.outcome },
+    });
   }
 
   private async fail(lease: SyncLease, error: unknown): Promise<void> {
@@ -203,6 +199,7 @@ export class SyncRunner {
       error: known ? error.message : error instanceof Error ? error.name : 'unknown',
     });
     if (!account) return;
+    this.usage.record('sync.runs', 1, { subject: account.accountId, data: { outcome: 'failed' } });
     const now = this.clock.now();
     account.consecutiveFailures += 1;
     account.syncStatus = 'failed';

@@ -1,11 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ApiUsageInterceptor } from './api-usage.interceptor';
-import { UsagePublisher } from './usage.publisher';
+import { UsageRecorder } from './usage.recorder';
 
 @Global()
 @Module({
-  providers: [UsagePublisher, { provide: APP_INTERCEPTOR, useClass: ApiUsageInterceptor }],
-  exports: [UsagePublisher],
+  providers: [UsageRecorder, { provide: APP_INTERCEPTOR, useClass: ApiUsageInterceptor }],
+  exports: [UsageRecorder],
 })
 export class UsageModule {}

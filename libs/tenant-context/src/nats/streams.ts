@@ -8,6 +8,7 @@ import {
 import { DiscardPolicy, RetentionPolicy, type NatsConnection } from 'nats';
 
 export const TENANT_EVENTS_STREAM = 'tenant_events';
+export const ACCOUNT_EVENTS_STREAM = 'account_events';
 /** Longer than any outage a publisher should ride out, so a re-publish is still recognised. */
 const DUPLICATE_WINDOW_NS = 30 * 60 * 1_000_000_000;
 
@@ -53,4 +54,9 @@ export function ensureUsageStream(nc: NatsConnection, naming: BusNaming): Promis
     naming.subject(USAGE_EVENTS_WILDCARD),
     naming.subject(USAGE_ALERTS_WILDCARD),
   ]);
+}
+
+/** Account events of the sync-service (`accounts.reassigned`): `<prefix>.accounts.>`. */
+export function ensureAccountEventsStream(nc: NatsConnection, naming: BusNaming): Promise<string> {
+  return ensureStream(nc, naming.stream(ACCOUNT_EVENTS_STREAM), [naming.subject('accounts.>')]);
 }

@@ -87,10 +87,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.listener = new OutboxListener(
-      this.orm.config.getClientUrl(),
-      OUTBOX_CHANNEL,
-      () => this.notify(),
+    this.listener = new OutboxListener(this.orm.config.getClientUrl(), OUTBOX_CHANNEL, () =>
+      this.notify(),
     );
     this.listener.start();
     this.loop = this.run();

@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { AccountSubjects } from '@tenantbus/contracts';
-import { TenantBus, TenantContext, TenantDirectory } from '@tenantbus/tenant-context';
+import { OutboxService, TenantContext, TenantDirectory } from '@tenantbus/tenant-context';
 import { randomUUID } from 'node:crypto';
 import { describeActor } from '../../common/actor';
 import {
@@ -30,7 +30,8 @@ export interface ReassignInput {
  * `asSystem`. All or nothing: every account must exist with the old owner, none may exist with
  * the new one, and the new owner's account limit must hold. Metric points follow their account
  * (ON UPDATE CASCADE), credentials are re-sealed for the new owner, one audit row per account
- * goes to the new owner, and `accounts.reassigned` is published after the commit.
+ * goes to the new owner, and one `accounts.reassigned` event per account goes to the outbox in
+ * the same transaction (published durably once it commits).
  */
 @Injectable()
 export class ReassignAccounts {
@@ -42,7 +43,7 @@ export class ReassignAccounts {
     private readonly credentials: AccountCredentials,
     private readonly limits: AccountLimits,
     private readonly directory: TenantDirectory,
-    private readonly bus: TenantBus,
+    private readonly outbox: OutboxService,
   ) {}
 
   async execute(input: ReassignInput): Promise<Account[]> {
@@ -53,18 +54,6 @@ export class ReassignAccounts {
     const moved = await this.context.asSystem('reassign account', () =>
       this.move(input, actor, correlationId),
     );
-    for (const account of moved) {
-      this.bus.publish(AccountSubjects.reassigned, {
-        id: randomUUID(),
-        type: 'accounts.reassigned',
-        source: 'sync-service',
-        time: new Date().toISOString(),
-        accountId: account.accountId,
-        fromTenantId: input.fromTenantId,
-        toTenantId: input.toTenantId,
-        actor,
-      });
-    }
     this.logger.log({
       msg: 'accounts reassigned',
       from_tenant_id: input.fromTenantId,
@@ -127,6 +116,21 @@ export class ReassignAccounts {
         actor,
         correlationId,
       });
+      const id = randomUUID();
+      this.outbox.enqueue(
+        AccountSubjects.reassigned,
+        {
+          id,
+          type: 'accounts.reassigned',
+          source: 'sync-service',
+          time: new Date().toISOString(),
+          accountId: account.accountId,
+          fromTenantId: from,
+          toTenantId: to,
+          actor,
+        },
+        { id },
+      );
     }
     await this.em.flush();
     return this.em.find(
