@@ -528,23 +528,25 @@ describe('sync-service: accounts API (real Postgres + NATS)', () => {
     }
   });
 
-  it('usage publishing that fails never fails the request: logged, counted, kept for later', async () => {
+  it('usage publishing that fails never fails the request: the outbox keeps it, the relay retries', async () => {
     const tenant = await world.tenant();
     const stream = new BusNaming(world.bus.prefix).stream(USAGE_STREAM);
     const jsm = await world.bus.nc.jetstreamManager();
     await jsm.streams.delete(stream);
     const failures = async () => {
       const text = (await svc.call<string>('anonymous', 'GET', '/metrics')).body;
-      return Number(
-        /sync_usage_publish_failures_total\{[^}]*type="api.requests"[^}]*\} (\d+)/.exec(
-          text,
-        )?.[1] ?? 0,
-      );
+      return Number(/outbox_publish_failures_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
     };
     try {
       const res = await svc.call<Body[]>(tenant, 'GET', '/api/v1/accounts');
       expect(res.status).toBe(200);
       await waitFor(async () => (await failures()) > 0, { what: 'a counted publish failure' });
+      expect(
+        await world.count(
+          'select count(*)::int as n from outbox where published_at is null and tenant_id = $1',
+          [tenant.entry.id],
+        ),
+      ).toBe(1);
     } finally {
       await ensureUsageStream(world.bus.nc, new BusNaming(world.bus.prefix));
     }
