@@ -1,8 +1,14 @@
 import { BusNaming } from '@tenantbus/contracts';
 import { waitFor } from '@tenantbus/testing';
 import { randomUUID } from 'node:crypto';
-import { startStack, type Stack } from '../support/stack';
-import { consumersCaughtUp, drainedOutbox, endOf, messagesPerEventId } from './outbox.checks';
+import type { Stack } from '../support/stack';
+import {
+  consumersCaughtUp,
+  crashStack,
+  drainedOutbox,
+  endOf,
+  messagesPerEventId,
+} from './outbox.checks';
 
 const TENANT_EVENTS = 'tenant_events';
 const slug = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -47,7 +53,7 @@ describe('outbox failpoints: the registry dies around the publish, restarts, pub
   ])(
     '%s (%s)',
     async (failpoint) => {
-      const stack = await startStack({ 'tenant-service': { TENANTBUS_FAILPOINTS: failpoint } });
+      const stack = await crashStack({ 'tenant-service': { TENANTBUS_FAILPOINTS: failpoint } });
       try {
         const armed = stack.services['tenant-service'];
         const end = endOf(armed);
@@ -83,7 +89,7 @@ describe('outbox failpoints: the registry dies around the publish, restarts, pub
 
 describe('the registry killed with SIGKILL while tenant changes commit concurrently', () => {
   it('publishes every change answered 2xx before the kill, none twice in effect', async () => {
-    const stack = await startStack();
+    const stack = await crashStack();
     try {
       const acknowledged: { id: string; version: number }[] = [];
       const tenants: string[] = [];
@@ -109,6 +115,9 @@ describe('the registry killed with SIGKILL while tenant changes commit concurren
       expect(await endOf(registry)).toBe('SIGKILL');
       await Promise.all(writers);
       const answered = acknowledged.length;
+      const [{ pending }] = await stack.databases['tenant-service'].query<{ pending: number }>(
+        'select count(*)::int as pending from outbox where published_at is null',
+      );
 
       await stack.restart('tenant-service');
       const outcome = await expectPublishedOnce(stack);
@@ -125,7 +134,7 @@ describe('the registry killed with SIGKILL while tenant changes commit concurren
       const missing = acknowledged.filter((done) => !published.has(`${done.id}@${done.version}`));
       expect(missing).toEqual([]);
       console.log(
-        `kill under load: ${answered} changes answered 2xx before the kill, ${outcome.events} events published once each, ${outcome.tenants} tenants at the registry's version`,
+        `kill under load: ${answered} changes answered 2xx before the kill, ${pending} unpublished at the kill, ${outcome.events} events published once each, ${outcome.tenants} tenants at the registry's version`,
       );
     } finally {
       await stack.stop();

@@ -1,6 +1,19 @@
 import { BusNaming } from '@tenantbus/contracts';
 import { readStream, waitFor, type ServiceProcess } from '@tenantbus/testing';
-import type { Stack } from '../support/stack';
+import { startStack, type ServiceName, type Stack } from '../support/stack';
+
+/** The three services (the sync-service needs a credentials key), with `env` per service. */
+export function crashStack(
+  env: Partial<Record<ServiceName, Record<string, string>>> = {},
+): Promise<Stack> {
+  return startStack({
+    ...env,
+    'sync-service': {
+      CREDENTIALS_KEYS: `rel:${Buffer.alloc(32, 7).toString('base64')}`,
+      ...env['sync-service'],
+    },
+  });
+}
 
 /** How a service process ended: its signal (`SIGKILL` for a failpoint or a kill -9). */
 export function endOf(service: ServiceProcess): Promise<NodeJS.Signals | number | null> {

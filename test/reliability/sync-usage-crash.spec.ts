@@ -1,8 +1,8 @@
 import { waitFor } from '@tenantbus/testing';
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { startStack, type Stack } from '../support/stack';
-import { consumersCaughtUp, drainedOutbox, endOf } from './outbox.checks';
+import type { Stack } from '../support/stack';
+import { consumersCaughtUp, crashStack, drainedOutbox, endOf } from './outbox.checks';
 
 const TENANTS = 4;
 const ACCOUNTS_PER_TENANT = 2;
@@ -54,9 +54,8 @@ async function counted(stack: Stack): Promise<Totals> {
 
 describe('sync-service killed with SIGKILL mid-sync, then restarted', () => {
   it("usage-service's sync.runs / sync.records totals equal what the sync database committed", async () => {
-    const stack = await startStack({
+    const stack = await crashStack({
       'sync-service': {
-        CREDENTIALS_KEYS: `rel:${Buffer.alloc(32, 7).toString('base64')}`,
         SYNC_TICK_MS: '100',
         SYNC_JITTER_RATIO: '0',
         // Runs of 10 batches (a week each), so several runs per account; the dead worker's
