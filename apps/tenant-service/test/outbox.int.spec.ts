@@ -68,11 +68,14 @@ describe('outbox: every committed change is published, once, in order (real Post
       ]);
       expect(events.map((event) => event.data.entry.version)).toEqual([1, 2, 3, 4]);
       expect(events[2].data.entry.status).toBe('suspended');
-      const rows = await svc.db.query<{ event_id: string; published_at: Date | null }>(
-        'select event_id, published_at from outbox order by id',
-      );
+      // The relay marks the rows in the transaction it commits after the stream acked them.
+      const rows = await waitFor(async () => {
+        const stored = await svc.db.query<{ event_id: string; published_at: Date | null }>(
+          'select event_id, published_at from outbox order by id',
+        );
+        return stored.every((row) => row.published_at !== null) ? stored : undefined;
+      });
       expect(rows.map((row) => row.event_id)).toEqual(events.map((event) => event.id));
-      expect(rows.every((row) => row.published_at !== null)).toBe(true);
     } finally {
       await svc.close();
     }

@@ -25,6 +25,30 @@ describe('service configuration', () => {
     expect(attempt).not.toThrow(/hunter2/);
   });
 
+  it('arms known failpoints, refuses unknown ones, and refuses any in production', () => {
+    const env = { SERVICE_NAME: 'tenant-service' };
+    expect(loadConfig(ServiceConfigSchema, env).TENANTBUS_FAILPOINTS).toEqual([]);
+    expect(
+      loadConfig(ServiceConfigSchema, {
+        ...env,
+        TENANTBUS_FAILPOINTS: 'outbox.before-publish, outbox.after-publish',
+      }).TENANTBUS_FAILPOINTS,
+    ).toEqual(['outbox.before-publish', 'outbox.after-publish']);
+    expect(() =>
+      loadConfig(ServiceConfigSchema, { ...env, TENANTBUS_FAILPOINTS: 'outbox.typo' }),
+    ).toThrow(/TENANTBUS_FAILPOINTS/);
+    expect(() =>
+      loadConfig(ServiceConfigSchema, {
+        ...env,
+        NODE_ENV: 'production',
+        TENANTBUS_FAILPOINTS: 'outbox.after-publish',
+      }),
+    ).toThrow(/refused when NODE_ENV=production/);
+    expect(
+      loadConfig(ServiceConfigSchema, { ...env, NODE_ENV: 'production' }).TENANTBUS_FAILPOINTS,
+    ).toEqual([]);
+  });
+
   it('redacts secrets when described for logs', () => {
     expect(describeConfig({ ADMIN_TOKENS: 'ops:secret', PORT: 1 })).toEqual({
       ADMIN_TOKENS: '[redacted]',
