@@ -14,6 +14,8 @@ const codec = JSONCodec<unknown>();
 export const LIFECYCLE_ROWS = {
   provisioned: 'POST /api/v1/tenants → provisioned in sync and usage, 1 at a time',
   answered: 'of which POST /api/v1/tenants answered',
+  relayed: 'of which answer → on JetStream (outbox relay, woken by the commit)',
+  applied: 'of which on JetStream → applied in both consumers',
   visible: 'usage event published → visible in GET /api/v1/usage, 4 tenants in flight',
 } as const;
 
@@ -27,21 +29,45 @@ export async function lifecycleBenchmarks(): Promise<Sample[]> {
   // As shipped: the registry's outbox relay is woken by each commit (LISTEN/NOTIFY).
   const stack = await benchStack();
   try {
-    const answered: number[] = [];
+    const answered: { id: string; answeredMs: number; answeredAt: number }[] = [];
     samples.push(
       await measureLatency(
         LIFECYCLE_ROWS.provisioned,
         { repetitions: LIFECYCLE_REPS, count: TENANTS, inFlight: 1, warmup: 20 },
-        async () => answered.push((await provision(stack)).answeredMs),
+        async () => answered.push(await provision(stack)),
       ),
     );
-    // Where the time goes: the registry's answer alone, over the same tenants (warm-up included).
-    answered.sort((a, b) => a - b);
-    samples.push({
-      name: LIFECYCLE_ROWS.answered,
-      rates: [answered.length / (answered.reduce((sum, value) => sum + value, 0) / 1_000)],
-      latency: { p50: [percentile(answered, 0.5)], p99: [percentile(answered, 0.99)] },
-    });
+    // Where the time goes, over the same tenants (warm-up included): the registry's answer, the
+    // relay (its `published_at` is stamped on the JetStream ack) and the consumers (their state
+    // row's `updated_at`). One machine, one clock.
+    const published = await stampsOf(
+      stack,
+      'tenant-service',
+      'select tenant_id as id, published_at as at from outbox',
+    );
+    const applied = await Promise.all(
+      (['sync-service', 'usage-service'] as const).map((service) =>
+        stampsOf(stack, service, 'select tenant_id as id, updated_at as at from tenant_state'),
+      ),
+    );
+    samples.push(
+      stage(
+        LIFECYCLE_ROWS.answered,
+        answered.map((tenant) => tenant.answeredMs),
+      ),
+      stage(
+        LIFECYCLE_ROWS.relayed,
+        answered.map((tenant) => published.get(tenant.id)! - tenant.answeredAt),
+      ),
+      stage(
+        LIFECYCLE_ROWS.applied,
+        answered.map(
+          (tenant) =>
+            Math.max(...applied.map((stamps) => stamps.get(tenant.id)!)) -
+            published.get(tenant.id)!,
+        ),
+      ),
+    );
     samples.push(await visibility(stack));
   } finally {
     await stack.stop();
@@ -49,8 +75,30 @@ export async function lifecycleBenchmarks(): Promise<Sample[]> {
   return samples;
 }
 
+/** A latency-only row: the percentiles of `durations` (ms), the rate their sum allows. */
+function stage(name: string, durations: number[]): Sample {
+  const sorted = [...durations].sort((a, b) => a - b);
+  const total = sorted.reduce((sum, value) => sum + value, 0);
+  return {
+    name,
+    rates: [sorted.length / (Math.max(total, 1) / 1_000)],
+    latency: { p50: [percentile(sorted, 0.5)], p99: [percentile(sorted, 0.99)] },
+  };
+}
+
+async function stampsOf(
+  stack: Stack,
+  service: keyof Stack['databases'],
+  sql: string,
+): Promise<Map<string, number>> {
+  const rows = await stack.databases[service].query<{ id: string; at: Date }>(sql);
+  return new Map(rows.map((row) => [row.id, row.at.getTime()]));
+}
+
 /** Creates a tenant and returns once both consumers have committed its state. */
-async function provision(stack: Stack): Promise<{ id: string; answeredMs: number }> {
+async function provision(
+  stack: Stack,
+): Promise<{ id: string; answeredMs: number; answeredAt: number }> {
   const started = process.hrtime.bigint();
   const created = await stack.call<{ id: string }>('tenant-service', 'POST', '/api/v1/tenants', {
     body: { slug: `bench-${randomUUID().slice(0, 12)}`, name: 'Bench', plan: 'free' },
@@ -58,6 +106,7 @@ async function provision(stack: Stack): Promise<{ id: string; answeredMs: number
   if (created.status !== 201) throw new Error(`POST /tenants: ${created.status}`);
   const id = created.body.id;
   const answeredMs = seconds(started) * 1_000;
+  const answeredAt = Date.now();
   // Polled in each consumer's own database: the state row commits with the listeners' work.
   await Promise.all(
     (['sync-service', 'usage-service'] as const).map(async (service) => {
@@ -74,7 +123,7 @@ async function provision(stack: Stack): Promise<{ id: string; answeredMs: number
       }
     }),
   );
-  return { id, answeredMs };
+  return { id, answeredMs, answeredAt };
 }
 
 async function visibility(stack: Stack): Promise<Sample> {
