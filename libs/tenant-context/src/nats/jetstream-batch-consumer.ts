@@ -11,6 +11,7 @@ import {
   MessageSettler,
   type DurableConsumerOptions,
 } from './jetstream-intake';
+import { MaxDeliveriesListener } from './max-deliveries.listener';
 import { admitTenantHeaders, unknownTenant, type TenantVerifier } from './message-admission';
 import { withConsumerSpan } from './trace-carrier';
 
@@ -63,6 +64,7 @@ interface TenantGroup<T> {
 export class JetStreamBatchConsumer<S extends z.ZodType> {
   private readonly logger: Logger;
   private readonly settler: MessageSettler;
+  private readonly maxDeliveries: MaxDeliveriesListener;
   private running = false;
   private loop?: Promise<void>;
 
@@ -79,6 +81,13 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
       options.maxDeliver ?? 5,
       options.onDeadLetter,
     );
+    this.maxDeliveries = new MaxDeliveriesListener(
+      nc,
+      deadLetters,
+      this.logger,
+      options,
+      options.onDeadLetter,
+    );
   }
 
   async start(): Promise<void> {
@@ -88,6 +97,7 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
       ...this.options,
     });
     await this.deadLetters.ensureStream();
+    this.maxDeliveries.start();
     this.running = true;
     this.loop = this.run();
   }
@@ -96,6 +106,7 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
+    await this.maxDeliveries.stop();
   }
 
   private get batchSize(): number {

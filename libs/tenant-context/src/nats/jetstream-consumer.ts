@@ -9,6 +9,7 @@ import {
   MessageSettler,
   type DurableConsumerOptions,
 } from './jetstream-intake';
+import { MaxDeliveriesListener } from './max-deliveries.listener';
 import { admitTenantMessage, type TenantVerifier } from './message-admission';
 import { concerningTenantOf, correlationIdOf } from './tenant-headers';
 import { withConsumerSpan } from './trace-carrier';
@@ -42,6 +43,7 @@ export interface JetStreamConsumerOptions<S extends z.ZodType> extends DurableCo
  */
 export class JetStreamTenantConsumer<S extends z.ZodType> {
   private readonly settler: MessageSettler;
+  private readonly maxDeliveries: MaxDeliveriesListener;
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
   private readonly inFlight = new Set<Promise<void>>();
@@ -52,17 +54,16 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
     private readonly deadLetters: DeadLetterPublisher,
     private readonly options: JetStreamConsumerOptions<S>,
   ) {
-    this.settler = new MessageSettler(
-      deadLetters,
-      new Logger(`JetStream:${options.durable}`),
-      options.maxDeliver ?? 5,
-    );
+    const logger = new Logger(`JetStream:${options.durable}`);
+    this.settler = new MessageSettler(deadLetters, logger, options.maxDeliver ?? 5);
+    this.maxDeliveries = new MaxDeliveriesListener(nc, deadLetters, logger, options);
   }
 
   async start(): Promise<void> {
     const { stream, durable } = this.options;
     await ensureDurableConsumer(this.nc, this.options);
     await this.deadLetters.ensureStream();
+    this.maxDeliveries.start();
     const consumer = await this.nc.jetstream().consumers.get(stream, durable);
     this.messages = await consumer.consume({
       max_messages: Math.max(this.options.concurrency ?? 1, 100),
@@ -76,6 +77,7 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
     this.messages?.stop();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    await this.maxDeliveries.stop();
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {

@@ -13,9 +13,11 @@ export interface DurableConsumerOptions {
   readonly ackWaitMs?: number;
   /** Most messages delivered but not yet acked (server default 1000); batch consumers raise it. */
   readonly maxAckPending?: number;
+  /** Deliveries before the server gives up (its advisory is dead-lettered). Default 5. */
+  readonly maxDeliver?: number;
 }
 
-/** Creates (or updates) the durable pull consumer. Redelivery is bounded by our dead-lettering. */
+/** Creates (or updates) the durable pull consumer. Redelivery is bounded; nothing ends silently. */
 export async function ensureDurableConsumer(
   nc: NatsConnection,
   options: DurableConsumerOptions,
@@ -28,8 +30,9 @@ export async function ensureDurableConsumer(
     filter_subject: options.filterSubject,
     ack_wait: (options.ackWaitMs ?? 30_000) * 1_000_000,
     ...(options.maxAckPending ? { max_ack_pending: options.maxAckPending } : {}),
-    // The server never drops a message silently: we dead-letter after `maxDeliver` ourselves.
-    max_deliver: -1,
+    // A failing handler is dead-lettered by its consumer on the last delivery; one that never
+    // settles (hangs, crashes the process) ends in the server's advisory: MaxDeliveriesListener.
+    max_deliver: options.maxDeliver ?? 5,
   });
 }
 
