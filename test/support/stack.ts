@@ -18,8 +18,15 @@ export type ServiceName = (typeof SERVICES)[number];
 export interface Stack {
   readonly bus: TestBus;
   readonly databases: Record<ServiceName, TestDatabase>;
+  /** The running process of each service (replaced by `start`). */
   readonly services: Record<ServiceName, ServiceProcess>;
   readonly collector: OtlpReceiver;
+  /** SIGKILLs one service (a crash: nothing flushed, nothing acked). */
+  kill(service: ServiceName): Promise<void>;
+  /** SIGTERM, then waits: a clean shutdown of one service. */
+  stopService(service: ServiceName): Promise<void>;
+  /** Starts one service again with the settings it had (on a new port), once it is ready. */
+  start(service: ServiceName): Promise<ServiceProcess>;
   /** A call to a service: the admin token unless `key` (a tenant API key) is given. */
   call<T = Record<string, unknown>>(
     service: ServiceName,
@@ -30,18 +37,28 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+export interface StackServers {
+  /** A private NATS server (`startNatsServer()`) instead of the shared one. */
+  readonly natsUrl?: string;
+  /** A private Postgres cluster (`startPostgresServer()`) instead of the shared one. */
+  readonly databaseAdminUrl?: string;
+}
+
 /**
  * The three built services as separate processes on real Postgres (a database each, as in
  * production) and NATS (a fresh bus prefix), exporting traces to an in-test collector.
- * `env` adds settings per service (e.g. the sync upstream).
+ * `env` adds settings per service (e.g. the sync upstream); `servers` points everything at
+ * private servers a fault test may stop or kill.
  */
 export async function startStack(
   env: Partial<Record<ServiceName, Record<string, string>>> = {},
+  servers: StackServers = {},
 ): Promise<Stack> {
-  const bus = await createTestBus('tb_stack');
+  const bus = await createTestBus('tb_stack', servers.natsUrl);
   const collector = await startOtlpReceiver();
   const databases = {} as Record<ServiceName, TestDatabase>;
   const services = {} as Record<ServiceName, ServiceProcess>;
+  const settings = {} as Record<ServiceName, Record<string, string>>;
   const stop = async () => {
     await Promise.all(Object.values(services).map((service) => service.stop()));
     await Promise.all(Object.values(databases).map((db) => db.drop()));
@@ -50,10 +67,10 @@ export async function startStack(
   };
   try {
     for (const name of SERVICES) {
-      const db = await createTestDatabase(`tb_${name.split('-')[0]}`);
+      const db = await createTestDatabase(`tb_${name.split('-')[0]}`, servers.databaseAdminUrl);
       databases[name] = db;
-      // Started in order: the registry answers the directory lookups the others make.
-      services[name] = await startServiceProcess(name, {
+      settings[name] = {
+        ...(servers.natsUrl ? { NATS_URL: servers.natsUrl } : {}),
         BUS_PREFIX: bus.prefix,
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
         ADMIN_TOKENS: `e2e:${ADMIN_TOKEN}`,
@@ -63,7 +80,9 @@ export async function startStack(
         DB_SYSTEM_ROLE: db.systemRole,
         OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
         ...env[name],
-      });
+      };
+      // Started in order: the registry answers the directory lookups the others make.
+      services[name] = await startServiceProcess(name, settings[name]);
     }
   } catch (error) {
     await stop();
@@ -74,6 +93,17 @@ export async function startStack(
     databases,
     services,
     collector,
+    async kill(service) {
+      services[service].child.kill('SIGKILL');
+      await services[service].stop();
+    },
+    async stopService(service) {
+      await services[service].stop();
+    },
+    async start(service) {
+      services[service] = await startServiceProcess(service, settings[service]);
+      return services[service];
+    },
     call: (service, method, path, options = {}) =>
       httpRequest(services[service].port, path, {
         method,
