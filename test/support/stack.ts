@@ -40,8 +40,8 @@ export interface Stack {
 export interface StackServers {
   /** A private NATS server (`startNatsServer()`) instead of the shared one. */
   readonly natsUrl?: string;
-  /** A private Postgres cluster (`startPostgresServer()`) instead of the shared one. */
-  readonly databaseAdminUrl?: string;
+  /** Per service, a private Postgres cluster (`startPostgresServer()`) instead of the shared one. */
+  readonly databaseAdminUrls?: Partial<Record<ServiceName, string>>;
 }
 
 /**
@@ -67,7 +67,10 @@ export async function startStack(
   };
   try {
     for (const name of SERVICES) {
-      const db = await createTestDatabase(`tb_${name.split('-')[0]}`, servers.databaseAdminUrl);
+      const db = await createTestDatabase(
+        `tb_${name.split('-')[0]}`,
+        servers.databaseAdminUrls?.[name],
+      );
       databases[name] = db;
       settings[name] = {
         ...(servers.natsUrl ? { NATS_URL: servers.natsUrl } : {}),

@@ -6,6 +6,7 @@ import { TENANT_SPAN_ATTRIBUTES } from '../observability/tenant-span.processor';
 import type { DeadLetterPublisher } from './dead-letter.publisher';
 import type { DeliveredMessage } from './jetstream-consumer';
 import {
+  DEFAULT_MAX_DELIVER,
   decodeMessage,
   ensureDurableConsumer,
   MessageSettler,
@@ -78,7 +79,7 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
     this.settler = new MessageSettler(
       deadLetters,
       this.logger,
-      options.maxDeliver ?? 5,
+      options.maxDeliver ?? DEFAULT_MAX_DELIVER,
       options.onDeadLetter,
     );
     this.maxDeliveries = new MaxDeliveriesListener(

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { TenantContext } from '../context/tenant-context';
 import type { DeadLetterPublisher } from './dead-letter.publisher';
 import {
+  DEFAULT_MAX_DELIVER,
   decodeMessage,
   ensureDurableConsumer,
   MessageSettler,
@@ -55,7 +56,11 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
     private readonly options: JetStreamConsumerOptions<S>,
   ) {
     const logger = new Logger(`JetStream:${options.durable}`);
-    this.settler = new MessageSettler(deadLetters, logger, options.maxDeliver ?? 5);
+    this.settler = new MessageSettler(
+      deadLetters,
+      logger,
+      options.maxDeliver ?? DEFAULT_MAX_DELIVER,
+    );
     this.maxDeliveries = new MaxDeliveriesListener(nc, deadLetters, logger, options);
   }
 

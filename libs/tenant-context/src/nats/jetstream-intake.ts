@@ -5,6 +5,13 @@ import type { DeadLetterPublisher } from './dead-letter.publisher';
 
 const codec = JSONCodec<unknown>();
 
+/**
+ * Deliveries before a failing message is dead-lettered. With the nak backoff (0.4 s doubling to
+ * 30 s) 20 deliveries span about 7 minutes, so a database or broker outage delays messages
+ * instead of dead-lettering them (the Postgres fault test lost committed tenant changes at 5).
+ */
+export const DEFAULT_MAX_DELIVER = 20;
+
 export interface DurableConsumerOptions {
   readonly stream: string;
   readonly durable: string;
@@ -13,7 +20,7 @@ export interface DurableConsumerOptions {
   readonly ackWaitMs?: number;
   /** Most messages delivered but not yet acked (server default 1000); batch consumers raise it. */
   readonly maxAckPending?: number;
-  /** Deliveries before the server gives up (its advisory is dead-lettered). Default 5. */
+  /** Deliveries before the server gives up (its advisory is dead-lettered). */
   readonly maxDeliver?: number;
 }
 
@@ -32,7 +39,7 @@ export async function ensureDurableConsumer(
     ...(options.maxAckPending ? { max_ack_pending: options.maxAckPending } : {}),
     // A failing handler is dead-lettered by its consumer on the last delivery; one that never
     // settles (hangs, crashes the process) ends in the server's advisory: MaxDeliveriesListener.
-    max_deliver: options.maxDeliver ?? 5,
+    max_deliver: options.maxDeliver ?? DEFAULT_MAX_DELIVER,
   });
 }
 
