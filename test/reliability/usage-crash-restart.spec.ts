@@ -1,4 +1,4 @@
-import { TENANT_ID_HEADER } from '@tenantbus/contracts';
+import { DEAD_LETTER_TOKEN, TENANT_ID_HEADER } from '@tenantbus/contracts';
 import { startServiceProcess, waitFor, type ServiceProcess } from '@tenantbus/testing';
 import { headers as natsHeaders, JSONCodec } from 'nats';
 import {
@@ -7,7 +7,7 @@ import {
   usageServiceEnv,
   type TestTenant,
   type UsageInfra,
-} from '../apps/usage-service/test/usage-service.harness';
+} from '../../apps/usage-service/test/usage-service.harness';
 
 const EVENTS = 12_000;
 const codec = JSONCodec<unknown>();
@@ -97,7 +97,20 @@ describe('usage-service killed mid-batch and restarted: exact totals', () => {
       await infra.bus.nc.jetstreamManager()
     ).consumers.info(infra.naming.stream('usage'), 'usage-ingest');
     expect(info.num_pending + info.num_ack_pending).toBe(0);
+    // Redelivered, not refused: nothing was dead-lettered on the way.
+    const dlq = await (
+      await infra.bus.nc.jetstreamManager()
+    ).streams.info(infra.naming.stream(DEAD_LETTER_TOKEN));
+    expect(dlq.state.messages).toBe(0);
     // The kill really hit fetched-but-unacked batches: there were more deliveries than events.
     expect(info.delivered.consumer_seq).toBeGreaterThan(EVENTS);
+    console.log(
+      'usage-service SIGKILL mid-batch:',
+      JSON.stringify({
+        events: EVENTS,
+        writtenAtKill: atKill,
+        deliveries: info.delivered.consumer_seq,
+      }),
+    );
   });
 });
