@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { TENANT_ID_HEADER } from '@tenantbus/contracts';
 import type { ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import type { z } from 'zod';
 import type { TenantContext } from '../context/tenant-context';
@@ -11,7 +12,7 @@ import {
   type DurableConsumerOptions,
 } from './jetstream-intake';
 import { MaxDeliveriesListener } from './max-deliveries.listener';
-import { admitTenantMessage, type TenantVerifier } from './message-admission';
+import { admitTenantHeaders, admitTenantMessage, type TenantVerifier } from './message-admission';
 import { concerningTenantOf, correlationIdOf } from './tenant-headers';
 import { withConsumerSpan } from './trace-carrier';
 import { TENANT_SPAN_ATTRIBUTES } from '../observability/tenant-span.processor';
@@ -125,6 +126,15 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
   ): Promise<((fn: () => Promise<void>) => Promise<void>) | undefined> {
     const scope = this.options.scope;
     if (scope.kind === 'system') {
+      // System messages about a tenant (lifecycle events) need no tenant header, but one that
+      // is there must be well-formed and name the tenant the payload is about.
+      const claimed = msg.headers?.get(TENANT_ID_HEADER)
+        ? admitTenantHeaders(msg.headers, raw)
+        : undefined;
+      if (claimed && !claimed.ok) {
+        await this.settler.deadLetter(msg, claimed.reason, claimed.detail);
+        return undefined;
+      }
       const correlationId = correlationIdOf(msg.headers);
       const concerning = concerningTenantOf(msg.headers);
       return (fn) =>

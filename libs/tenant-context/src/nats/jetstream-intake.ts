@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import { MAX_MESSAGE_BYTES } from '@tenantbus/contracts';
 import { AckPolicy, DeliverPolicy, JSONCodec, type JsMsg, type NatsConnection } from 'nats';
 import type { z } from 'zod';
 import type { DeadLetterPublisher } from './dead-letter.publisher';
@@ -46,8 +47,14 @@ export async function ensureDurableConsumer(
 export type Decoded<T> =
   { ok: true; raw: unknown; payload: T } | { ok: false; reason: string; detail: string };
 
-/** JSON-decodes and validates a message body against its contract. */
+/** Size-checks, JSON-decodes and validates a message body against its contract. */
 export function decodeMessage<S extends z.ZodType>(msg: JsMsg, schema: S): Decoded<z.output<S>> {
+  if (msg.data.length > MAX_MESSAGE_BYTES)
+    return {
+      ok: false,
+      reason: 'PAYLOAD_TOO_LARGE',
+      detail: `${msg.data.length} bytes; the limit is ${MAX_MESSAGE_BYTES}`,
+    };
   let raw: unknown;
   try {
     raw = codec.decode(msg.data);
