@@ -8,6 +8,7 @@ import {
   type TestTenant,
   type UsageInfra,
 } from '../../apps/usage-service/test/usage-service.harness';
+import { recordedTotals } from '../support/usage-backlog';
 
 const codec = JSONCodec<unknown>();
 /** Short enough to step past in a test; the real stream keeps 30 minutes. */
@@ -51,15 +52,7 @@ describe('duplicate publishes of one event id are counted once', () => {
         msgID,
       });
   };
-  const totals = async () => {
-    const [row] = await infra.db.query<{ events: number; sum: number; rolled: number }>(
-      `select (select count(*)::int from usage_event where tenant_id = $1) as events,
-              (select value_sum::int from usage_period where tenant_id = $1 and meter = 'api.requests') as sum,
-              (select sum(event_count)::int from usage_rollup where tenant_id = $1) as rolled`,
-      [tenant.id],
-    );
-    return row;
-  };
+  const totals = () => recordedTotals(infra, tenant.id);
   const settledTotals = async () => {
     const info = async () =>
       (await infra.bus.nc.jetstreamManager()).consumers.info(
