@@ -14,6 +14,7 @@ import {
 } from '@tenantbus/testing';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, JSONCodec } from 'nats';
+import { Client } from 'pg';
 import {
   createUsageInfra,
   usageEvent,
@@ -47,10 +48,13 @@ describe('poison messages are dead-lettered with a reason; the streams keep flow
   let other: TestTenant;
   let purged: TestTenant;
   let goodEvents = 0;
+  // Few deliveries and a short ack wait, so the max-deliveries case runs in seconds.
+  const env = () =>
+    usageServiceEnv(infra, { USAGE_INGEST_MAX_DELIVER: '2', USAGE_INGEST_ACK_WAIT_MS: '1000' });
 
   beforeAll(async () => {
     infra = await createUsageInfra();
-    service = await startServiceProcess('usage-service', usageServiceEnv(infra));
+    service = await startServiceProcess('usage-service', env());
     good = await infra.tenant();
     other = await infra.tenant();
     purged = await infra.tenant();
@@ -244,4 +248,55 @@ describe('poison messages are dead-lettered with a reason; the streams keep flow
     );
     expect(state.version).toBe(1 + poisons.length);
   });
+
+  it('usage stream: a message the service dies on every time ends in the dead-letter stream (MAX_DELIVERIES)', async () => {
+    const consumerInfo = async () =>
+      (await infra.bus.nc.jetstreamManager()).consumers.info(
+        infra.naming.stream(USAGE_STREAM),
+        'usage-ingest',
+      );
+    // The handler cannot finish while this lock is held: each delivery hangs, and we kill the
+    // process in the middle of it — a message that crashes its consumer, deterministically.
+    const locker = new Client({ connectionString: infra.db.ownerUrl });
+    await locker.connect();
+    await locker.query('begin');
+    await locker.query('lock table usage_event in access exclusive mode');
+    const doomed = usageEvent({ id: 'crasher' });
+    const delivered = (await consumerInfo()).delivered.consumer_seq;
+    await infra.publish(good.id, [doomed]);
+    for (let attempt = 1; attempt <= 2; attempt += 1) {
+      await waitFor(
+        async () => (await consumerInfo()).delivered.consumer_seq >= delivered + attempt,
+        {
+          timeoutMs: 20_000,
+          what: `delivery ${attempt}`,
+        },
+      );
+      service?.child.kill('SIGKILL');
+      await service?.stop();
+      if (attempt === 1) service = await startServiceProcess('usage-service', env());
+    }
+    await locker.query('commit');
+    await locker.end();
+    service = await startServiceProcess('usage-service', env());
+    const reasons = await reasonsOf([
+      { marker: 'crasher', header: good.id, body: new Uint8Array(), reason: 'MAX_DELIVERIES' },
+    ]);
+    expect(reasons).toEqual({ crasher: ['MAX_DELIVERIES'] });
+    // Never counted, and the stream flows on.
+    await publishGood();
+    await waitFor(
+      async () =>
+        (await infra.count('select count(*)::int as n from usage_event where tenant_id = $1', [
+          good.id,
+        ])) === goodEvents,
+      { what: 'a later good event counted' },
+    );
+    expect(
+      await infra.count('select count(*)::int as n from usage_event where event_id = $1', [
+        'crasher',
+      ]),
+    ).toBe(0);
+    expect(await backlogOf(USAGE_STREAM, 'usage-ingest')).toEqual([0, 0]);
+  }, 120_000);
 });
