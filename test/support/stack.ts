@@ -18,15 +18,8 @@ export type ServiceName = (typeof SERVICES)[number];
 export interface Stack {
   readonly bus: TestBus;
   readonly databases: Record<ServiceName, TestDatabase>;
-  /** The running process of each service (replaced by `start`). */
   readonly services: Record<ServiceName, ServiceProcess>;
   readonly collector: OtlpReceiver;
-  /** SIGKILLs one service (a crash: nothing flushed, nothing acked). */
-  kill(service: ServiceName): Promise<void>;
-  /** SIGTERM, then waits: a clean shutdown of one service. */
-  stopService(service: ServiceName): Promise<void>;
-  /** Starts one service again with the settings it had (on a new port), once it is ready. */
-  start(service: ServiceName): Promise<ServiceProcess>;
   /** A call to a service: the admin token unless `key` (a tenant API key) is given. */
   call<T = Record<string, unknown>>(
     service: ServiceName,
@@ -34,6 +27,11 @@ export interface Stack {
     path: string,
     options?: { body?: unknown; key?: string; headers?: Record<string, string> },
   ): Promise<HttpResult<T>>;
+  /**
+   * Starts a service again on its database and bus (after a crash or a stop; a running one is
+   * stopped first), with `env` replacing the settings it was started with.
+   */
+  restart(service: ServiceName, env?: Record<string, string>): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -47,8 +45,8 @@ export interface StackServers {
 /**
  * The three built services as separate processes on real Postgres (a database each, as in
  * production) and NATS (a fresh bus prefix), exporting traces to an in-test collector.
- * `env` adds settings per service (e.g. the sync upstream); `servers` points everything at
- * private servers a fault test may stop or kill.
+ * `env` adds settings per service (e.g. the sync upstream); `servers` points them at private
+ * servers a fault test may stop or kill.
  */
 export async function startStack(
   env: Partial<Record<ServiceName, Record<string, string>>> = {},
@@ -58,13 +56,24 @@ export async function startStack(
   const collector = await startOtlpReceiver();
   const databases = {} as Record<ServiceName, TestDatabase>;
   const services = {} as Record<ServiceName, ServiceProcess>;
-  const settings = {} as Record<ServiceName, Record<string, string>>;
   const stop = async () => {
     await Promise.all(Object.values(services).map((service) => service.stop()));
     await Promise.all(Object.values(databases).map((db) => db.drop()));
     await bus.close();
     await collector.close();
   };
+  const envOf = (name: ServiceName, db: TestDatabase): Record<string, string> => ({
+    ...(servers.natsUrl ? { NATS_URL: servers.natsUrl } : {}),
+    BUS_PREFIX: bus.prefix,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+    ADMIN_TOKENS: `e2e:${ADMIN_TOKEN}`,
+    DATABASE_URL: db.appUrl,
+    DATABASE_OWNER_URL: db.ownerUrl,
+    DB_APP_ROLE: db.appRole,
+    DB_SYSTEM_ROLE: db.systemRole,
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+    ...env[name],
+  });
   try {
     for (const name of SERVICES) {
       const db = await createTestDatabase(
@@ -72,20 +81,8 @@ export async function startStack(
         servers.databaseAdminUrls?.[name],
       );
       databases[name] = db;
-      settings[name] = {
-        ...(servers.natsUrl ? { NATS_URL: servers.natsUrl } : {}),
-        BUS_PREFIX: bus.prefix,
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
-        ADMIN_TOKENS: `e2e:${ADMIN_TOKEN}`,
-        DATABASE_URL: db.appUrl,
-        DATABASE_OWNER_URL: db.ownerUrl,
-        DB_APP_ROLE: db.appRole,
-        DB_SYSTEM_ROLE: db.systemRole,
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-        ...env[name],
-      };
       // Started in order: the registry answers the directory lookups the others make.
-      services[name] = await startServiceProcess(name, settings[name]);
+      services[name] = await startServiceProcess(name, envOf(name, db));
     }
   } catch (error) {
     await stop();
@@ -96,17 +93,6 @@ export async function startStack(
     databases,
     services,
     collector,
-    async kill(service) {
-      services[service].child.kill('SIGKILL');
-      await services[service].stop();
-    },
-    async stopService(service) {
-      await services[service].stop();
-    },
-    async start(service) {
-      services[service] = await startServiceProcess(service, settings[service]);
-      return services[service];
-    },
     call: (service, method, path, options = {}) =>
       httpRequest(services[service].port, path, {
         method,
@@ -116,6 +102,14 @@ export async function startStack(
           ...options.headers,
         },
       }),
+    async restart(service, overrides = {}) {
+      await services[service].stop();
+      services[service] = await startServiceProcess(service, {
+        ...envOf(service, databases[service]),
+        ...overrides,
+      });
+      return services[service];
+    },
     stop,
   };
 }
