@@ -35,15 +35,24 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+export interface StackServers {
+  /** A private NATS server (`startNatsServer()`) instead of the shared one. */
+  readonly natsUrl?: string;
+  /** Per service, a private Postgres cluster (`startPostgresServer()`) instead of the shared one. */
+  readonly databaseAdminUrls?: Partial<Record<ServiceName, string>>;
+}
+
 /**
  * The three built services as separate processes on real Postgres (a database each, as in
  * production) and NATS (a fresh bus prefix), exporting traces to an in-test collector.
- * `env` adds settings per service (e.g. the sync upstream).
+ * `env` adds settings per service (e.g. the sync upstream); `servers` points them at private
+ * servers a fault test may stop or kill.
  */
 export async function startStack(
   env: Partial<Record<ServiceName, Record<string, string>>> = {},
+  servers: StackServers = {},
 ): Promise<Stack> {
-  const bus = await createTestBus('tb_stack');
+  const bus = await createTestBus('tb_stack', servers.natsUrl);
   const collector = await startOtlpReceiver();
   const databases = {} as Record<ServiceName, TestDatabase>;
   const services = {} as Record<ServiceName, ServiceProcess>;
@@ -54,6 +63,7 @@ export async function startStack(
     await collector.close();
   };
   const envOf = (name: ServiceName, db: TestDatabase): Record<string, string> => ({
+    ...(servers.natsUrl ? { NATS_URL: servers.natsUrl } : {}),
     BUS_PREFIX: bus.prefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
     ADMIN_TOKENS: `e2e:${ADMIN_TOKEN}`,
@@ -66,7 +76,10 @@ export async function startStack(
   });
   try {
     for (const name of SERVICES) {
-      const db = await createTestDatabase(`tb_${name.split('-')[0]}`);
+      const db = await createTestDatabase(
+        `tb_${name.split('-')[0]}`,
+        servers.databaseAdminUrls?.[name],
+      );
       databases[name] = db;
       // Started in order: the registry answers the directory lookups the others make.
       services[name] = await startServiceProcess(name, envOf(name, db));

@@ -38,6 +38,7 @@ export * from './http/validation.pipe';
 export * from './bootstrap/openapi';
 export * from './metrics';
 export * from './nats/jetstream-intake';
+export * from './nats/max-deliveries.listener';
 export * from './nats/jetstream-batch-consumer';
 export * from './nats/streams';
 export * from './database/database.config';

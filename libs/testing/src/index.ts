@@ -12,3 +12,4 @@ export * from './nest-app';
 export * from './otlp-receiver';
 export * from './nats-server';
 export * from './openapi-document';
+export * from './postgres-server';

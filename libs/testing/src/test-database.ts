@@ -28,13 +28,17 @@ function withDatabase(url: string, database: string, user?: string): string {
 
 /**
  * A fresh database per test file, with its own application and system roles (roles are
- * cluster-wide, so they are named after the database and dropped with it).
+ * cluster-wide, so they are named after the database and dropped with it), on the shared server
+ * unless `adminUrl` names another (e.g. a private `startPostgresServer()`).
  */
-export async function createTestDatabase(prefix = 'tb_test'): Promise<TestDatabase> {
+export async function createTestDatabase(
+  prefix = 'tb_test',
+  adminUrl = TEST_ADMIN_URL,
+): Promise<TestDatabase> {
   const name = uniqueName(prefix);
   const appRole = `${name}_app`;
   const systemRole = `${name}_sys`;
-  const admin = new Client({ connectionString: TEST_ADMIN_URL });
+  const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   try {
     await admin.query(`create database "${name}"`);
@@ -44,7 +48,7 @@ export async function createTestDatabase(prefix = 'tb_test'): Promise<TestDataba
   } finally {
     await admin.end();
   }
-  const ownerUrl = withDatabase(TEST_ADMIN_URL, name);
+  const ownerUrl = withDatabase(adminUrl, name);
   // A pool, so tests may run owner queries concurrently.
   const owner = new Pool({ connectionString: ownerUrl, max: 4 });
   // `drop` terminates every connection to the database; an idle client of this pool that dies
@@ -54,7 +58,7 @@ export async function createTestDatabase(prefix = 'tb_test'): Promise<TestDataba
   return {
     name,
     ownerUrl,
-    appUrl: withDatabase(TEST_ADMIN_URL, name, appRole),
+    appUrl: withDatabase(adminUrl, name, appRole),
     appRole,
     systemRole,
     async query<T extends object>(sql: string, params: unknown[] = []) {
@@ -62,7 +66,7 @@ export async function createTestDatabase(prefix = 'tb_test'): Promise<TestDataba
     },
     async drop() {
       await owner.end();
-      const cleanup = new Client({ connectionString: TEST_ADMIN_URL });
+      const cleanup = new Client({ connectionString: adminUrl });
       await cleanup.connect();
       try {
         await cleanup.query(`drop database if exists "${name}" with (force)`);

@@ -11,9 +11,11 @@ export interface TestBus {
   close(): Promise<void>;
 }
 
-export async function createTestBus(label = 'tb'): Promise<TestBus> {
+/** A fresh prefix on the shared server, or on `url` (e.g. a private `startNatsServer()`). */
+export async function createTestBus(label = 'tb', url = TEST_NATS_URL): Promise<TestBus> {
   const prefix = uniqueName(label).replace(/[^a-z0-9_]/g, '_');
-  const nc = await connect({ servers: TEST_NATS_URL, name: `test-${prefix}` });
+  // Rides out a private server's restarts: reconnects for as long as the test lasts.
+  const nc = await connect({ servers: url, name: `test-${prefix}`, maxReconnectAttempts: -1 });
   return {
     prefix,
     nc,

@@ -3,6 +3,8 @@ import {
   DEAD_LETTER_REASON_HEADER,
   DEAD_LETTER_SUBJECT_HEADER,
   DEAD_LETTER_TOKEN,
+  DEAD_LETTER_TRUNCATED_HEADER,
+  MAX_MESSAGE_BYTES,
   type BusNaming,
 } from '@tenantbus/contracts';
 import { headers as natsHeaders, RetentionPolicy, type MsgHdrs, type NatsConnection } from 'nats';
@@ -60,9 +62,13 @@ export class DeadLetterPublisher {
     headers.set(DEAD_LETTER_REASON_HEADER, headerSafe(letter.reason));
     headers.set(DEAD_LETTER_DETAIL_HEADER, headerSafe(letter.detail).slice(0, 1000));
     headers.set(DEAD_LETTER_SUBJECT_HEADER, letter.subject);
-    await this.nc
-      .jetstream()
-      .publish(this.naming.deadLetter(letter.subject), letter.data, { headers });
+    // A body near the server's max_payload plus these headers would not fit: keep its head.
+    let data = letter.data;
+    if (data.length > MAX_MESSAGE_BYTES) {
+      headers.set(DEAD_LETTER_TRUNCATED_HEADER, String(data.length));
+      data = data.subarray(0, MAX_MESSAGE_BYTES);
+    }
+    await this.nc.jetstream().publish(this.naming.deadLetter(letter.subject), data, { headers });
   }
 }
 

@@ -6,11 +6,13 @@ import { TENANT_SPAN_ATTRIBUTES } from '../observability/tenant-span.processor';
 import type { DeadLetterPublisher } from './dead-letter.publisher';
 import type { DeliveredMessage } from './jetstream-consumer';
 import {
+  DEFAULT_MAX_DELIVER,
   decodeMessage,
   ensureDurableConsumer,
   MessageSettler,
   type DurableConsumerOptions,
 } from './jetstream-intake';
+import { MaxDeliveriesListener } from './max-deliveries.listener';
 import { admitTenantHeaders, unknownTenant, type TenantVerifier } from './message-admission';
 import { withConsumerSpan } from './trace-carrier';
 
@@ -63,6 +65,7 @@ interface TenantGroup<T> {
 export class JetStreamBatchConsumer<S extends z.ZodType> {
   private readonly logger: Logger;
   private readonly settler: MessageSettler;
+  private readonly maxDeliveries: MaxDeliveriesListener;
   private running = false;
   private loop?: Promise<void>;
 
@@ -76,7 +79,14 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
     this.settler = new MessageSettler(
       deadLetters,
       this.logger,
-      options.maxDeliver ?? 5,
+      options.maxDeliver ?? DEFAULT_MAX_DELIVER,
+      options.onDeadLetter,
+    );
+    this.maxDeliveries = new MaxDeliveriesListener(
+      nc,
+      deadLetters,
+      this.logger,
+      options,
       options.onDeadLetter,
     );
   }
@@ -88,6 +98,7 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
       ...this.options,
     });
     await this.deadLetters.ensureStream();
+    this.maxDeliveries.start();
     this.running = true;
     this.loop = this.run();
   }
@@ -96,6 +107,7 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
+    await this.maxDeliveries.stop();
   }
 
   private get batchSize(): number {

@@ -1,15 +1,18 @@
 import { Logger } from '@nestjs/common';
+import { TENANT_ID_HEADER } from '@tenantbus/contracts';
 import type { ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import type { z } from 'zod';
 import type { TenantContext } from '../context/tenant-context';
 import type { DeadLetterPublisher } from './dead-letter.publisher';
 import {
+  DEFAULT_MAX_DELIVER,
   decodeMessage,
   ensureDurableConsumer,
   MessageSettler,
   type DurableConsumerOptions,
 } from './jetstream-intake';
-import { admitTenantMessage, type TenantVerifier } from './message-admission';
+import { MaxDeliveriesListener } from './max-deliveries.listener';
+import { admitTenantHeaders, admitTenantMessage, type TenantVerifier } from './message-admission';
 import { concerningTenantOf, correlationIdOf } from './tenant-headers';
 import { withConsumerSpan } from './trace-carrier';
 import { TENANT_SPAN_ATTRIBUTES } from '../observability/tenant-span.processor';
@@ -42,6 +45,7 @@ export interface JetStreamConsumerOptions<S extends z.ZodType> extends DurableCo
  */
 export class JetStreamTenantConsumer<S extends z.ZodType> {
   private readonly settler: MessageSettler;
+  private readonly maxDeliveries: MaxDeliveriesListener;
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
   private readonly inFlight = new Set<Promise<void>>();
@@ -52,17 +56,20 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
     private readonly deadLetters: DeadLetterPublisher,
     private readonly options: JetStreamConsumerOptions<S>,
   ) {
+    const logger = new Logger(`JetStream:${options.durable}`);
     this.settler = new MessageSettler(
       deadLetters,
-      new Logger(`JetStream:${options.durable}`),
-      options.maxDeliver ?? 5,
+      logger,
+      options.maxDeliver ?? DEFAULT_MAX_DELIVER,
     );
+    this.maxDeliveries = new MaxDeliveriesListener(nc, deadLetters, logger, options);
   }
 
   async start(): Promise<void> {
     const { stream, durable } = this.options;
     await ensureDurableConsumer(this.nc, this.options);
     await this.deadLetters.ensureStream();
+    this.maxDeliveries.start();
     const consumer = await this.nc.jetstream().consumers.get(stream, durable);
     this.messages = await consumer.consume({
       max_messages: Math.max(this.options.concurrency ?? 1, 100),
@@ -76,6 +83,7 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
     this.messages?.stop();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    await this.maxDeliveries.stop();
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
@@ -118,6 +126,15 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
   ): Promise<((fn: () => Promise<void>) => Promise<void>) | undefined> {
     const scope = this.options.scope;
     if (scope.kind === 'system') {
+      // System messages about a tenant (lifecycle events) need no tenant header, but one that
+      // is there must be well-formed and name the tenant the payload is about.
+      const claimed = msg.headers?.get(TENANT_ID_HEADER)
+        ? admitTenantHeaders(msg.headers, raw)
+        : undefined;
+      if (claimed && !claimed.ok) {
+        await this.settler.deadLetter(msg, claimed.reason, claimed.detail);
+        return undefined;
+      }
       const correlationId = correlationIdOf(msg.headers);
       const concerning = concerningTenantOf(msg.headers);
       return (fn) =>

@@ -1,9 +1,17 @@
 import type { Logger } from '@nestjs/common';
+import { MAX_MESSAGE_BYTES } from '@tenantbus/contracts';
 import { AckPolicy, DeliverPolicy, JSONCodec, type JsMsg, type NatsConnection } from 'nats';
 import type { z } from 'zod';
 import type { DeadLetterPublisher } from './dead-letter.publisher';
 
 const codec = JSONCodec<unknown>();
+
+/**
+ * Deliveries before a failing message is dead-lettered. With the nak backoff (0.4 s doubling to
+ * 30 s) 20 deliveries span about 7 minutes, so a database or broker outage delays messages
+ * instead of dead-lettering them (the Postgres fault test lost committed tenant changes at 5).
+ */
+export const DEFAULT_MAX_DELIVER = 20;
 
 export interface DurableConsumerOptions {
   readonly stream: string;
@@ -13,9 +21,11 @@ export interface DurableConsumerOptions {
   readonly ackWaitMs?: number;
   /** Most messages delivered but not yet acked (server default 1000); batch consumers raise it. */
   readonly maxAckPending?: number;
+  /** Deliveries before the server gives up (its advisory is dead-lettered). */
+  readonly maxDeliver?: number;
 }
 
-/** Creates (or updates) the durable pull consumer. Redelivery is bounded by our dead-lettering. */
+/** Creates (or updates) the durable pull consumer. Redelivery is bounded; nothing ends silently. */
 export async function ensureDurableConsumer(
   nc: NatsConnection,
   options: DurableConsumerOptions,
@@ -28,16 +38,23 @@ export async function ensureDurableConsumer(
     filter_subject: options.filterSubject,
     ack_wait: (options.ackWaitMs ?? 30_000) * 1_000_000,
     ...(options.maxAckPending ? { max_ack_pending: options.maxAckPending } : {}),
-    // The server never drops a message silently: we dead-letter after `maxDeliver` ourselves.
-    max_deliver: -1,
+    // A failing handler is dead-lettered by its consumer on the last delivery; one that never
+    // settles (hangs, crashes the process) ends in the server's advisory: MaxDeliveriesListener.
+    max_deliver: options.maxDeliver ?? DEFAULT_MAX_DELIVER,
   });
 }
 
 export type Decoded<T> =
   { ok: true; raw: unknown; payload: T } | { ok: false; reason: string; detail: string };
 
-/** JSON-decodes and validates a message body against its contract. */
+/** Size-checks, JSON-decodes and validates a message body against its contract. */
 export function decodeMessage<S extends z.ZodType>(msg: JsMsg, schema: S): Decoded<z.output<S>> {
+  if (msg.data.length > MAX_MESSAGE_BYTES)
+    return {
+      ok: false,
+      reason: 'PAYLOAD_TOO_LARGE',
+      detail: `${msg.data.length} bytes; the limit is ${MAX_MESSAGE_BYTES}`,
+    };
   let raw: unknown;
   try {
     raw = codec.decode(msg.data);

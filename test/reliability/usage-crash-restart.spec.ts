@@ -1,16 +1,14 @@
-import { TENANT_ID_HEADER } from '@tenantbus/contracts';
+import { DEAD_LETTER_TOKEN } from '@tenantbus/contracts';
 import { startServiceProcess, waitFor, type ServiceProcess } from '@tenantbus/testing';
-import { headers as natsHeaders, JSONCodec } from 'nats';
+import { publishUsageBacklog, recordedTotals, type Totals } from '../support/usage-backlog';
 import {
   createUsageInfra,
-  usageEvent,
   usageServiceEnv,
   type TestTenant,
   type UsageInfra,
-} from '../apps/usage-service/test/usage-service.harness';
+} from '../../apps/usage-service/test/usage-service.harness';
 
 const EVENTS = 12_000;
-const codec = JSONCodec<unknown>();
 
 /**
  * The usage-service as its own process, killed with SIGKILL while it drains a backlog (batches
@@ -21,7 +19,7 @@ describe('usage-service killed mid-batch and restarted: exact totals', () => {
   let infra: UsageInfra;
   let service: ServiceProcess | undefined;
   const tenants: TestTenant[] = [];
-  const expected = new Map<string, { events: number; sum: number }>();
+  let expected = new Map<string, Totals>();
   const env = () =>
     usageServiceEnv(infra, {
       USAGE_INGEST_BATCH_SIZE: '500',
@@ -37,26 +35,7 @@ describe('usage-service killed mid-batch and restarted: exact totals', () => {
     });
     for (let i = 0; i < 3; i += 1) tenants.push(await infra.tenant());
     await service.stop();
-    const js = infra.bus.nc.jetstream();
-    const pending: Promise<unknown>[] = [];
-    for (let i = 0; i < EVENTS; i += 1) {
-      const tenant = tenants[i % tenants.length];
-      const value = (i % 10) + 1;
-      const totals = expected.get(tenant.id) ?? { events: 0, sum: 0 };
-      expected.set(tenant.id, { events: totals.events + 1, sum: totals.sum + value });
-      const headers = natsHeaders();
-      headers.set(TENANT_ID_HEADER, tenant.id);
-      pending.push(
-        js.publish(
-          infra.naming.subject('usage.events.api.requests'),
-          codec.encode(usageEvent({ data: { value } })),
-          { headers, timeout: 30_000 },
-        ),
-      );
-      // A bounded window of unacknowledged publishes: a loaded machine then slows down, not fails.
-      if (pending.length >= 500) await Promise.all(pending.splice(0));
-    }
-    await Promise.all(pending);
+    expected = await publishUsageBacklog(infra, tenants, EVENTS);
   });
 
   afterAll(async () => {
@@ -84,12 +63,7 @@ describe('usage-service killed mid-batch and restarted: exact totals', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     for (const tenant of tenants) {
-      const [row] = await infra.db.query<{ events: number; sum: number; rolled: number }>(
-        `select (select count(*)::int from usage_event where tenant_id = $1) as events,
-                (select value_sum::int from usage_period where tenant_id = $1 and meter = 'api.requests') as sum,
-                (select sum(event_count)::int from usage_rollup where tenant_id = $1) as rolled`,
-        [tenant.id],
-      );
+      const row = await recordedTotals(infra, tenant.id);
       const want = expected.get(tenant.id);
       expect(row).toEqual({ events: want?.events, sum: want?.sum, rolled: want?.events });
     }
@@ -97,7 +71,20 @@ describe('usage-service killed mid-batch and restarted: exact totals', () => {
       await infra.bus.nc.jetstreamManager()
     ).consumers.info(infra.naming.stream('usage'), 'usage-ingest');
     expect(info.num_pending + info.num_ack_pending).toBe(0);
+    // Redelivered, not refused: nothing was dead-lettered on the way.
+    const dlq = await (
+      await infra.bus.nc.jetstreamManager()
+    ).streams.info(infra.naming.stream(DEAD_LETTER_TOKEN));
+    expect(dlq.state.messages).toBe(0);
     // The kill really hit fetched-but-unacked batches: there were more deliveries than events.
     expect(info.delivered.consumer_seq).toBeGreaterThan(EVENTS);
+    console.log(
+      'usage-service SIGKILL mid-batch:',
+      JSON.stringify({
+        events: EVENTS,
+        writtenAtKill: atKill,
+        deliveries: info.delivered.consumer_seq,
+      }),
+    );
   });
 });
