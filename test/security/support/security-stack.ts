@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import { startStack, type ServiceName, type Stack } from '../../support/stack';
+import { SecretLedger } from './secret-ledger';
+
+export interface SentRequest {
+  readonly method?: string;
+  readonly path: string;
+  /** The whole header set: nothing is added, so unauthenticated calls stay unauthenticated. */
+  readonly headers?: Record<string, string>;
+  /** An object or array is sent as JSON; a string or Buffer as it is. */
+  readonly body?: unknown;
+}
+
+export interface Answer<T = unknown> {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly text: string;
+  readonly body: T;
+}
+
+export interface SecurityStack {
+  readonly stack: Stack;
+  readonly secrets: SecretLedger;
+  readonly adminToken: string;
+  /** Every answer of the run (status, headers, body), for the secret scan. */
+  readonly answers: Answer[];
+  send<T = Record<string, unknown>>(service: ServiceName, sent: SentRequest): Promise<Answer<T>>;
+  admin<T = Record<string, unknown>>(
+    service: ServiceName,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<Answer<T>>;
+  /** Stops the services (flushing their spans) and returns what to scan. */
+  stopServices(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The three built services as processes at `trace` log level, with a random admin token and
+ * credentials key registered as secrets; every answer is kept so a test can prove no secret ever
+ * left a service.
+ */
+export async function startSecurityStack(
+  env: Partial<Record<ServiceName, Record<string, string>>> = {},
+): Promise<SecurityStack> {
+  const secrets = new SecretLedger();
+  const adminToken = secrets.add('admin token', randomBytes(24).toString('base64url'));
+  const credentialsKey = secrets.add('CREDENTIALS_KEYS key', randomBytes(32).toString('base64'));
+  const shared = { LOG_LEVEL: 'trace', ADMIN_TOKENS: `sec:${adminToken}` };
+  const stack = await startStack({
+    'tenant-service': { ...shared, OUTBOX_POLL_MS: '50', ...env['tenant-service'] },
+    'sync-service': {
+      ...shared,
+      CREDENTIALS_KEYS: secrets.add('CREDENTIALS_KEYS', `sec:${credentialsKey}`),
+      ...env['sync-service'],
+    },
+    'usage-service': { ...shared, ...env['usage-service'] },
+  });
+  const answers: Answer[] = [];
+  const send = async <T>(service: ServiceName, sent: SentRequest) => {
+    const answer = await rawRequest<T>(stack.services[service].port, sent);
+    answers.push(answer);
+    return answer;
+  };
+  return {
+    stack,
+    secrets,
+    adminToken,
+    answers,
+    send,
+    admin: (service, method, path, body) =>
+      send(service, { method, path, body, headers: { authorization: `Bearer ${adminToken}` } }),
+    async stopServices() {
+      await Promise.all(Object.values(stack.services).map((service) => service.stop()));
+    },
+    stop: () => stack.stop(),
+  };
+}
+
+/** node:http, because fetch will not send a forged `Host` or a body with a lying content type. */
+export function rawRequest<T>(port: number, sent: SentRequest): Promise<Answer<T>> {
+  const json =
+    sent.body !== undefined && typeof sent.body !== 'string' && !Buffer.isBuffer(sent.body);
+  const payload: string | Buffer | undefined = json
+    ? JSON.stringify(sent.body)
+    : (sent.body as string | Buffer | undefined);
+  const headers = { ...(json ? { 'content-type': 'application/json' } : {}), ...sent.headers };
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: sent.path, method: sent.method ?? 'GET', headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            // not JSON: keep the text
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: body as T });
+        });
+      },
+    );
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
