@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { uniqueName } from '@tenantbus/testing';
+import { uniqueName, waitFor } from '@tenantbus/testing';
 import type { ServiceName } from '../support/stack';
 import { rowCensus } from './support/database-census';
 import { fillPath, fuzzCases, queryString } from './support/fuzz-inputs';
@@ -375,8 +375,9 @@ describe('security: the API surface of every service', () => {
       refused.map((res) => res.status).filter((status) => status < 400 || status >= 500),
     ).toEqual([]);
     // A usage event naming another tenant in its payload is metered (if at all) for the caller only.
+    const eventId = randomUUID();
     const event = await asOther('usage-service', 'POST', '/api/v1/events', {
-      id: randomUUID(),
+      id: eventId,
       type: 'jobs.completed',
       source: 'security',
       time: new Date().toISOString(),
@@ -384,7 +385,18 @@ describe('security: the API surface of every service', () => {
       tenant_id: owner.id,
       data: { queue: 'idor' },
     });
-    expect([202, 400]).toContain(event.status);
+    expect(event.status).toBe(202);
+    const metered = await waitFor(
+      async () =>
+        (
+          await s.stack.databases['usage-service'].query<{ tenant_id: string }>(
+            'select tenant_id from usage_event where event_id = $1',
+            [eventId],
+          )
+        )[0],
+      { timeoutMs: 30_000, what: 'the event ingested' },
+    );
+    expect(metered.tenant_id).toBe(other.id);
     const accounts = await call('sync-service', {
       path: '/api/v1/accounts',
       headers: bearer(owner.key),
