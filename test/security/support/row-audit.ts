@@ -34,19 +34,25 @@ export async function auditRows(
   );
   const audits: TableAudit[] = [];
   for (const { table_name: table, key } of tables) {
-    const rows = await db.query<{ owner: string; row: string }>(
+    const rows = await db.query<{ owner: string | null; row: string }>(
       `select "${key}"::text as owner, row_to_json(t)::text as row from "${table}" t`,
     );
     const leaks: string[] = [];
     let attributed = 0;
     for (const { owner, row } of rows) {
+      const markers = [...row.matchAll(marker)].map((match) => Number(match[1]));
+      const ids = (row.match(UUID) ?? []).filter((id) => indexOf.has(id) && id !== owner);
+      // A platform row (no tenant: a plan change in the audit trail) may name no tenant at all.
+      if (owner === null) {
+        if (markers.length || ids.length)
+          leaks.push(`${service}.${table}: platform row names a tenant: ${row.slice(0, 300)}`);
+        continue;
+      }
       const index = indexOf.get(owner);
       if (index === undefined) {
         leaks.push(`${service}.${table}: row of unknown tenant ${owner}`);
         continue;
       }
-      const markers = [...row.matchAll(marker)].map((match) => Number(match[1]));
-      const ids = (row.match(UUID) ?? []).filter((id) => indexOf.has(id) && id !== owner);
       if (markers.some((found) => found !== index) || ids.length)
         leaks.push(
           `${service}.${table}: row of tenant ${index} names another: ${row.slice(0, 300)}`,

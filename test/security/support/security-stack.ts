@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { startStack, type ServiceName, type Stack } from '../../support/stack';
 import { SecretLedger } from './secret-ledger';
@@ -38,17 +40,18 @@ export interface SecurityStack {
 }
 
 /**
- * The three built services as processes at `trace` log level, with a random admin token and
+ * The three built services as processes at `trace` (or `debug`) log level, with a random admin token and
  * credentials key registered as secrets; every answer is kept so a test can prove no secret ever
  * left a service.
  */
 export async function startSecurityStack(
   env: Partial<Record<ServiceName, Record<string, string>>> = {},
+  logLevel: 'trace' | 'debug' = 'trace',
 ): Promise<SecurityStack> {
   const secrets = new SecretLedger();
   const adminToken = secrets.add('admin token', randomBytes(24).toString('base64url'));
   const credentialsKey = secrets.add('CREDENTIALS_KEYS key', randomBytes(32).toString('base64'));
-  const shared = { LOG_LEVEL: 'trace', ADMIN_TOKENS: `sec:${adminToken}` };
+  const shared = { LOG_LEVEL: logLevel, ADMIN_TOKENS: `sec:${adminToken}` };
   const stack = await startStack({
     'tenant-service': { ...shared, OUTBOX_POLL_MS: '50', ...env['tenant-service'] },
     'sync-service': {
@@ -74,6 +77,13 @@ export async function startSecurityStack(
       send(service, { method, path, body, headers: { authorization: `Bearer ${adminToken}` } }),
     async stopServices() {
       await Promise.all(Object.values(stack.services).map((service) => service.stop()));
+      // For a post-mortem of a failed run: every service's log, as it printed it.
+      const dir = process.env.SECURITY_LOG_DIR;
+      if (dir) {
+        mkdirSync(dir, { recursive: true });
+        for (const service of Object.values(stack.services))
+          writeFileSync(join(dir, `${service.name}.log`), service.output());
+      }
     },
     stop: () => stack.stop(),
   };
