@@ -99,7 +99,16 @@ export function rawRequest<T>(port: number, sent: SentRequest): Promise<Answer<T
   const headers = { ...(json ? { 'content-type': 'application/json' } : {}), ...sent.headers };
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: sent.path, method: sent.method ?? 'GET', headers },
+      // A fresh connection each time: a reused keep-alive socket the server is just closing would
+      // surface as a "socket hang up" that says nothing about the service.
+      {
+        host: '127.0.0.1',
+        port,
+        path: sent.path,
+        method: sent.method ?? 'GET',
+        headers,
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
