@@ -42,14 +42,14 @@ type Operation =
 
 /** The mix: mostly cheap usage events over NATS, every REST path of the three services too. */
 const MIX: [Operation, number][] = [
-  ['nats-job', 128],
-  ['nats-user', 60],
-  ['nats-quota-check', 4],
-  ['rest-events', 2],
+  ['nats-job', 256],
+  ['nats-user', 120],
+  ['nats-quota-check', 8],
+  ['rest-events', 1],
   ['rest-create-account', 1],
   ['rest-list-accounts', 1],
   ['rest-get-account', 1],
-  ['rest-cross-account', 2],
+  ['rest-cross-account', 1],
   ['rest-me', 1],
   ['rest-usage', 1],
 ];
