@@ -573,7 +573,7 @@ describe('security: the API surface of every service', () => {
     expect(report.scanned.logLines).toBeGreaterThan(100);
     expect(report.scanned.spans).toBeGreaterThan(10);
     process.stdout.write(
-      `security api-surface: ${JSON.stringify({ ...counts, secrets: s.secrets.size, scanned: report.scanned })}\n`,
+      `security api-surface: ${JSON.stringify({ ...counts, byScope: { public: ofScope('public').length, tenant: ofScope('tenant').length, system: ofScope('system').length }, secrets: s.secrets.size, scanned: report.scanned })}\n`,
     );
   });
 });

@@ -71,6 +71,8 @@ describe('security: tenant isolation under concurrent load', () => {
   const startedAt = new Date(Date.now() - 60_000).toISOString();
   const done: Record<string, number> = {};
   const phases: Record<string, number> = {};
+  /** Milliseconds spent per operation type, for the report. */
+  const busy: Record<string, number> = {};
   let phaseStart = Date.now();
   /** Seconds each phase took, reported with the counts (no assertion: the machine is shared). */
   const phase = (name: string) => {
@@ -290,8 +292,10 @@ describe('security: tenant isolation under concurrent load', () => {
             const step = queue[n];
             const other =
               tenants[step.other === step.tenant ? (step.other + 1) % TENANTS : step.other];
+            const began = Date.now();
             await perform(step.operation, tenants[step.tenant], other, n);
             done[step.operation] = (done[step.operation] ?? 0) + 1;
+            busy[step.operation] = (busy[step.operation] ?? 0) + Date.now() - began;
           }
         }),
       );
@@ -382,7 +386,7 @@ describe('security: tenant isolation under concurrent load', () => {
     phase('own reads');
     const rows = audits.reduce((sum, audit) => sum + audit.rows, 0);
     process.stdout.write(
-      `security leak audit: ${JSON.stringify({ tenants: TENANTS, operations: done, rowsAudited: rows, tables: audits.length, leaks: leaks.length, seconds: phases })}\n`,
+      `security leak audit: ${JSON.stringify({ tenants: TENANTS, operations: done, rowsAudited: rows, tables: audits.length, leaks: leaks.length, seconds: phases, meanMs: Object.fromEntries(Object.entries(busy).map(([op, ms]) => [op, Math.round(ms / done[op])])) })}\n`,
     );
   }, 420_000);
 

@@ -93,9 +93,7 @@ export async function startSecurityStack(
 export function rawRequest<T>(port: number, sent: SentRequest): Promise<Answer<T>> {
   const json =
     sent.body !== undefined && typeof sent.body !== 'string' && !Buffer.isBuffer(sent.body);
-  const payload: string | Buffer | undefined = json
-    ? JSON.stringify(sent.body)
-    : (sent.body as string | Buffer | undefined);
+  const payload = json ? JSON.stringify(sent.body) : sent.body;
   const headers = { ...(json ? { 'content-type': 'application/json' } : {}), ...sent.headers };
   return new Promise((resolve, reject) => {
     const req = request(

@@ -8,8 +8,10 @@ import type { Request } from 'express';
 import type { Observable } from 'rxjs';
 import { InputTooDeepError, TextUnstorableError } from '../errors/tenantbus.error';
 
-/** NUL (Postgres text and jsonb refuse it) and UTF-16 surrogates without their other half. */
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** NUL (Postgres text and jsonb refuse it) or a UTF-16 surrogate without its other half. */
+const unstorable = (text: string) => text.includes('\u0000') || LONE_SURROGATE.test(text);
 
 /** Deeper than any DTO, settings or event payload nests; Nest's ValidationPipe recurses. */
 export const MAX_INPUT_DEPTH = 32;
@@ -23,11 +25,11 @@ export function inputProblem(value: unknown): 'text' | 'depth' | undefined {
   while (pending.length) {
     const [item, depth] = pending.pop() as [unknown, number];
     if (typeof item === 'string') {
-      if (UNSTORABLE.test(item)) return 'text';
+      if (unstorable(item)) return 'text';
     } else if (item !== null && typeof item === 'object') {
       if (depth > MAX_INPUT_DEPTH) return 'depth';
       for (const [key, child] of Object.entries(item)) {
-        if (UNSTORABLE.test(key)) return 'text';
+        if (unstorable(key)) return 'text';
         pending.push([child, depth + 1]);
       }
     }
