@@ -42,9 +42,9 @@ type Operation =
 
 /** The mix: mostly cheap usage events over NATS, every REST path of the three services too. */
 const MIX: [Operation, number][] = [
-  ['nats-job', 256],
-  ['nats-user', 120],
-  ['nats-quota-check', 8],
+  ['nats-job', 512],
+  ['nats-user', 240],
+  ['nats-quota-check', 16],
   ['rest-events', 1],
   ['rest-create-account', 1],
   ['rest-list-accounts', 1],
