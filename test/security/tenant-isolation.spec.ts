@@ -165,6 +165,18 @@ describe('security: tenant isolation under concurrent load', () => {
       });
   };
 
+  /** `usage.check` over NATS request/reply, the tenant in the header as services send it. */
+  const quotaStatus = async (tenant: AuditTenant, meter: string) => {
+    const headers = natsHeaders();
+    headers.set(TENANT_ID_HEADER, tenant.id);
+    const reply = await s.stack.bus.nc.request(
+      naming.subject(Subjects.usageCheck.name),
+      codec.encode({ meter }),
+      { headers, timeout: 10_000 },
+    );
+    return codec.decode(reply.data) as { meter?: string; used?: number };
+  };
+
   const rest = (
     service: ServiceName,
     tenant: AuditTenant,
@@ -195,14 +207,7 @@ describe('security: tenant isolation under concurrent load', () => {
         return;
       }
       case 'nats-quota-check': {
-        const headers = natsHeaders();
-        headers.set(TENANT_ID_HEADER, tenant.id);
-        const reply = await s.stack.bus.nc.request(
-          naming.subject(Subjects.usageCheck.name),
-          codec.encode({ meter: 'jobs.completed' }),
-          { headers, timeout: 10_000 },
-        );
-        const answer = codec.decode(reply.data) as { meter?: string };
+        const answer = await quotaStatus(tenant, 'jobs.completed');
         if (answer.meter !== 'jobs.completed')
           wrong.push(`usage.check → ${JSON.stringify(answer)}`);
         return;
@@ -371,14 +376,7 @@ describe('security: tenant isolation under concurrent load', () => {
       const total = points.reduce((sum, point) => sum + point.value, 0);
       if (total !== tenant.jobs || points.some((point) => point.groupBy.queue !== tenant.marker))
         reads.push(`${tenant.marker} jobs ${JSON.stringify(points)} ≠ ${tenant.jobs}`);
-      const headers = natsHeaders();
-      headers.set(TENANT_ID_HEADER, tenant.id);
-      const reply = await s.stack.bus.nc.request(
-        naming.subject(Subjects.usageCheck.name),
-        codec.encode({ meter: 'users.active' }),
-        { headers, timeout: 10_000 },
-      );
-      const status = codec.decode(reply.data) as { used: number };
+      const status = await quotaStatus(tenant, 'users.active');
       if (status.used !== tenant.users.size)
         reads.push(`${tenant.marker} users ${status.used} ≠ ${tenant.users.size}`);
     }
@@ -441,6 +439,8 @@ describe('security: tenant isolation under concurrent load', () => {
     await s.stopServices();
     const report = scanRun(s);
     expect(report.sightings.slice(0, 10)).toEqual([]);
-    process.stdout.write(`security leak audit scan: ${JSON.stringify(report.scanned)}\n`);
+    process.stdout.write(
+      `security leak audit scan: ${JSON.stringify({ secrets: s.secrets.size, ...report.scanned })}\n`,
+    );
   });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:http';
+import { readResponse, type HttpResult } from '@tenantbus/testing';
 import { startStack, type ServiceName, type Stack } from '../../support/stack';
 import { SecretLedger } from './secret-ledger';
 
@@ -14,12 +15,7 @@ export interface SentRequest {
   readonly body?: unknown;
 }
 
-export interface Answer<T = unknown> {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly text: string;
-  readonly body: T;
-}
+export type Answer<T = unknown> = HttpResult<T> & { readonly text: string };
 
 export interface SecurityStack {
   readonly stack: Stack;
@@ -108,18 +104,7 @@ export function rawRequest<T>(port: number, sent: SentRequest): Promise<Answer<T
         agent: false,
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown = text;
-          try {
-            body = text ? JSON.parse(text) : undefined;
-          } catch {
-            // not JSON: keep the text
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: body as T });
-        });
+        readResponse<T>(res).then(resolve, reject);
       },
     );
     req.on('error', reject);
