@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 
 export interface HttpResult<T = unknown> {
   readonly status: number;
@@ -23,22 +23,32 @@ export function httpRequest<T = unknown>(
         headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...options.headers },
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown = text;
-          try {
-            body = text ? JSON.parse(text) : undefined;
-          } catch {
-            // not JSON: keep the text
-          }
-          resolve({ status: res.statusCode ?? 0, body: body as T, headers: res.headers });
-        });
+        readResponse<T>(res).then(resolve, reject);
       },
     );
     req.on('error', reject);
     if (payload) req.write(payload);
     req.end();
+  });
+}
+
+/** A whole response: status, headers, the text, and the body parsed when it is JSON. */
+export function readResponse<T = unknown>(
+  res: IncomingMessage,
+): Promise<HttpResult<T> & { text: string }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('error', reject);
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = text;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      resolve({ status: res.statusCode ?? 0, body: body as T, headers: res.headers, text });
+    });
   });
 }

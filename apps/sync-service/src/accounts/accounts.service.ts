@@ -122,6 +122,10 @@ export class AccountsService {
   }
 
   async audit(accountId: string): Promise<AccountAuditView[]> {
+    // An id this tenant has no account under is a 404 like every other account route, not an
+    // empty trail (a deleted account keeps its trail).
+    if ((await this.em.count(Account, { accountId })) === 0)
+      throw new AccountNotFoundError({ account_id: accountId });
     const rows = await this.em.find(
       AccountAudit,
       { accountId },

@@ -58,6 +58,8 @@ export async function bootstrapService(
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  // No framework fingerprint on every answer.
+  app.disable('x-powered-by');
   app.useBodyParser('json', { limit: options.bodyLimit ?? '100kb' });
   if (options.openApi) serveOpenApi(app, buildOpenApiDocument(app, options.openApi));
   app.enableShutdownHooks();

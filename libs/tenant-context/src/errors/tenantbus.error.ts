@@ -57,7 +57,7 @@ export class TenantRequiredError extends TenantbusError {
   constructor() {
     super(
       'TENANT_REQUIRED',
-      'This endpoint needs a tenant: send a tenant API key or call the tenant host',
+      'This endpoint needs a tenant: a tenant API key, or an admin naming one (x-tenant-id or host)',
       401,
     );
   }
@@ -102,6 +102,32 @@ export class AuthenticationRequiredError extends TenantbusError {
       'Send an admin token or API key as Authorization: Bearer',
       401,
     );
+  }
+}
+
+export class ReadOnlyCredentialError extends TenantbusError {
+  constructor() {
+    super('API_KEY_READ_ONLY', 'This API key is read-only: it may only read', 403);
+  }
+}
+
+/** Text Postgres cannot store as sent (NUL, unpaired UTF-16 surrogates), anywhere in a request. */
+export class TextUnstorableError extends TenantbusError {
+  constructor(where: string) {
+    super(
+      'TEXT_UNSTORABLE',
+      'The request contains NUL characters or unpaired surrogates, which no field accepts',
+      400,
+      { where },
+    );
+  }
+}
+
+export class InputTooDeepError extends TenantbusError {
+  constructor(where: string, maxDepth: number) {
+    super('INPUT_TOO_DEEP', `The request nests objects deeper than ${maxDepth} levels`, 400, {
+      where,
+    });
   }
 }
 

@@ -6,6 +6,7 @@ import {
   AdminRequiredError,
   AuthenticationRequiredError,
   InvalidCredentialsError,
+  ReadOnlyCredentialError,
   TenantMismatchError,
   TenantNotFoundError,
   TenantRequiredError,
@@ -18,6 +19,9 @@ import { ROUTE_SCOPE, type RouteScope } from './scope.decorators';
 import type { Resolution, TenantResolver } from './tenant-resolvers';
 
 export const TENANT_RESOLVERS = Symbol('TENANT_RESOLVERS');
+
+/** What a `read_only` API key may do. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The HTTP edge: every request to a tenant route is bound to exactly one active tenant before
@@ -39,12 +43,17 @@ export class TenantResolutionGuard implements CanActivate {
     if (scope.kind === 'public') return true;
     const request = execution.switchToHttp().getRequest<Request>();
     const credential = presentedCredential(request);
+    // Every guarded route needs a credential first: the host and `x-tenant-id` only select a
+    // tenant, they never authenticate, and nothing about tenants is looked up for a stranger.
+    if (!credential) throw new AuthenticationRequiredError();
     const admin = this.admins.authenticate(credential);
+    if (!admin && !looksLikeApiKey(credential)) throw new InvalidCredentialsError();
     if (scope.kind === 'system') {
-      if (!credential) throw new AuthenticationRequiredError();
-      // A tenant key is a credential, just not enough here; anything else is not a credential.
-      if (!admin && !looksLikeApiKey(credential)) throw new InvalidCredentialsError();
-      if (!admin) throw new AdminRequiredError();
+      // A tenant key is a credential, just not enough here; a forged, revoked or expired one is none.
+      if (!admin) {
+        await this.resolvers.find((resolver) => resolver.name === 'apiKey')?.resolve(request, {});
+        throw new AdminRequiredError();
+      }
       this.context.bindActor(admin);
       return true;
     }
@@ -63,8 +72,11 @@ export class TenantResolutionGuard implements CanActivate {
     const tenant = resolutions[0].tenant;
     if (tenant.status === 'deleted') throw new TenantNotFoundError({ tenantId: tenant.id });
     if (tenant.status === 'suspended') throw new TenantSuspendedError(tenant.id);
-    const actor = resolutions.find((resolution) => resolution.actor)?.actor ??
-      admin ?? { kind: 'anonymous', id: 'anonymous' };
+    // A tenant key authenticates only through the API key resolver (admins are authenticated).
+    const actor = admin ?? resolutions.find((resolution) => resolution.source === 'apiKey')?.actor;
+    if (!actor) throw new InvalidCredentialsError();
+    if (actor.role === 'read_only' && !READ_METHODS.has(request.method))
+      throw new ReadOnlyCredentialError();
     this.context.bindTenant(tenant.id, actor);
     return true;
   }

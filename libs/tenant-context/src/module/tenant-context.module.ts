@@ -23,6 +23,7 @@ import {
   type TenantResolver,
 } from '../http/tenant-resolvers';
 import { TenantScopeInterceptor } from '../http/tenant-scope.interceptor';
+import { RequestInputInterceptor } from '../http/request-input.interceptor';
 import { TenantbusExceptionFilter } from '../http/tenantbus-exception.filter';
 import { createValidationPipe } from '../http/validation.pipe';
 import { DeadLetterPublisher } from '../nats/dead-letter.publisher';
@@ -147,6 +148,7 @@ export class TenantContextModule {
           ),
         inject: [Reflector, TenantContext, DeadLetterPublisher, TenantDirectory],
       },
+      { provide: APP_INTERCEPTOR, useClass: RequestInputInterceptor },
       { provide: APP_FILTER, useClass: TenantbusExceptionFilter },
       { provide: APP_PIPE, useFactory: createValidationPipe },
     ];
