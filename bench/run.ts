@@ -40,7 +40,15 @@ const SUITES: Record<string, Suite> = {
   NATS transport, the tenant id in the payload, \`where tenant_id\` by hand on a superuser connection.
   Ours: the tenant in headers, admitted against the directory, restored into CLS, a fresh
   EntityManager and transaction bound with \`set_config\`, the ORM filter, and RLS (or not).
-- Latency is per request as the client sees it: p50/p99 are medians over the repetitions.`,
+- Latency is per request as the client sees it: p50/p99 are medians over the repetitions.
+- Fair by construction: both sides in one process, MikroORM's default pool (10), the same
+  \`findOneOrFail\` by key, JSON on the wire. What ours adds is the profile's finding: the unit of
+  work's transaction — two more database round trips (\`BEGIN; set_config(…)\` in one, then
+  COMMIT) and knex's per-transaction client — is most of the gap; each round trip is a socket
+  write that costs the Node process ~10% of its CPU on this loaded machine. Then header
+  stamping/admission, the Nest interceptor chain and CLS. Holding a read to one statement would
+  take dropping the per-scope transaction, which services rely on (atomic units of work, the
+  scope's knex transaction used directly for set-based SQL).`,
     run: contextBenchmarks,
     targets: (rows) => {
       const tenant = row(rows, CONTEXT_ROWS.tenant(64));
