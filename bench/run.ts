@@ -156,9 +156,10 @@ const SUITES: Record<string, Suite> = {
 - Migrations run as the owner in one transaction, timed up to the commit and rolled back, so every
   repetition (30, the first not counted) starts from the same catalogue. Each repetition runs in
   turn in the growing database and in a control database that keeps the first count's tenants;
-  the "÷" rows are the per-repetition ratio of the two, so load from elsewhere on the machine
-  cancels out, and the target compares that ratio at the largest count with the smallest. "vs
-  baseline" is value at N tenants / value at 10 tenants here (for reads it is throughput).`,
+  the "÷" rows are the per-repetition ratio of the two (median shown), so load from elsewhere on
+  the machine cancels out; the target reads that ratio at the largest count. "vs baseline" is
+  value at N tenants / value at 10 tenants here (for reads it is throughput) — for migrations
+  timed minutes apart it mostly measures how busy the machine was then.`,
     run: tenantCountBenchmarks,
     targets: (rows) => {
       const most = TENANT_COUNTS[TENANT_COUNTS.length - 1];
@@ -167,9 +168,10 @@ const SUITES: Record<string, Suite> = {
         return { slowdown, text: times(slowdown) };
       };
       const reads = [TENANT_ROWS.usage, TENANT_ROWS.accounts, TENANT_ROWS.metrics].map(read);
-      // Against the control database timed in turn with it: the machine's load cancels out.
-      const table = row(rows, TENANT_ROWS.createTableControlled(most)).ratio!;
-      const column = row(rows, TENANT_ROWS.addColumnControlled(most)).ratio!;
+      // The largest database ÷ the smallest-count control timed in turn with it: that is the
+      // target's "at N vs at 10 tenants", with the machine's load cancelled out.
+      const table = row(rows, TENANT_ROWS.createTableControlled(most)).median;
+      const column = row(rows, TENANT_ROWS.addColumnControlled(most)).median;
       return [
         {
           target: `tenants: per-tenant queries at ${most}/${TENANT_COUNTS[0]} tenants ≤ 1.2× (usage, accounts, metrics)`,
@@ -188,7 +190,14 @@ const SUITES: Record<string, Suite> = {
     title: 'Memory: resident set of each service',
     notes: `- VmRSS of each built service's process (Linux /proc), the stack of three with a database
   each. Idle: the median of 10 samples 5 s after 20 tenants were provisioned. Loaded: the peak
-  (sampled every 100 ms) while the usage backlog is published and the usage-service drains it.`,
+  (sampled every 100 ms) while the usage backlog is published and the usage-service drains it.
+- The services run as they do everywhere, with \`--max-semi-space-size=8\` (\`SERVICE_NODE_FLAGS\`): on
+  the default 16 MB semi-spaces V8's young generation grew to its cap while a service booted and
+  stayed there, ~30 MB of each idle service's RSS (measured: 157/151/150 MB idle at 16 MB,
+  143/136/137 at 8, 126/125/122 at 2, same run conditions). Tracing no longer loads
+  \`@opentelemetry/sdk-node\` (~300 modules of exporters nobody configured): ~4 MB each. The loaded
+  peak is one sample per run and moves by tens of MB between runs (251 and 305 MB for the
+  usage-service in two runs of this branch).`,
     run: memoryBenchmarks,
     targets: (rows) =>
       (['tenant-service', 'sync-service', 'usage-service'] as const).flatMap((service) => {
