@@ -146,9 +146,28 @@ export async function foundationBenchmarks(): Promise<Sample[]> {
     };
     const deadLetters = new DeadLetterPublisher(bus.nc, naming);
     const noHooks = new TenantContext(ClsServiceManager.getClsService());
+    const RAW_DRAIN = 'jetstream: raw consume + ack (baseline)';
+    /** Drains the backlog with one of our consumers, `handled` counting what reached its handler. */
+    const drainWith = async (
+      consumer: { start(): Promise<void>; stop(): Promise<void> },
+      handled: () => number,
+    ) => {
+      await consumer.start();
+      await waitFor(() => (handled() >= MESSAGES ? true : undefined), {
+        timeoutMs: 120_000,
+        intervalMs: 5,
+      });
+      await consumer.stop();
+    };
+    const source = (durable: string) => ({
+      stream,
+      durable,
+      filterSubject: jsSubject,
+      schema: Event.schema,
+    });
 
     samples.push(
-      await measureDrain('jetstream: raw consume + ack (baseline)', async (durable) => {
+      await measureDrain(RAW_DRAIN, async (durable) => {
         await jsm.consumers.add(stream, {
           durable_name: durable,
           ack_policy: AckPolicy.Explicit,
@@ -169,24 +188,16 @@ export async function foundationBenchmarks(): Promise<Sample[]> {
         async (durable) => {
           let seen = 0;
           const consumer = new JetStreamTenantConsumer(bus.nc, noHooks, deadLetters, {
-            stream,
-            durable,
-            filterSubject: jsSubject,
-            schema: Event.schema,
+            ...source(durable),
             scope: { kind: 'tenant' },
             concurrency: 64,
             handle: async () => {
               seen += 1;
             },
           });
-          await consumer.start();
-          await waitFor(() => (seen >= MESSAGES ? true : undefined), {
-            timeoutMs: 120_000,
-            intervalMs: 5,
-          });
-          await consumer.stop();
+          await drainWith(consumer, () => seen);
         },
-        'jetstream: raw consume + ack (baseline)',
+        RAW_DRAIN,
       ),
     );
     samples.push(
@@ -195,23 +206,15 @@ export async function foundationBenchmarks(): Promise<Sample[]> {
         async (durable) => {
           let seen = 0;
           const consumer = new JetStreamBatchConsumer(bus.nc, noHooks, deadLetters, {
-            stream,
-            durable,
-            filterSubject: jsSubject,
-            schema: Event.schema,
+            ...source(durable),
             batchSize: 1_000,
             handleBatch: async (items) => {
               seen += items.length;
             },
           });
-          await consumer.start();
-          await waitFor(() => (seen >= MESSAGES ? true : undefined), {
-            timeoutMs: 120_000,
-            intervalMs: 5,
-          });
-          await consumer.stop();
+          await drainWith(consumer, () => seen);
         },
-        'jetstream: raw consume + ack (baseline)',
+        RAW_DRAIN,
       ),
     );
 

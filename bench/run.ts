@@ -40,7 +40,15 @@ const SUITES: Record<string, Suite> = {
   NATS transport, the tenant id in the payload, \`where tenant_id\` by hand on a superuser connection.
   Ours: the tenant in headers, admitted against the directory, restored into CLS, a fresh
   EntityManager and transaction bound with \`set_config\`, the ORM filter, and RLS (or not).
-- Latency is per request as the client sees it: p50/p99 are medians over the repetitions.`,
+- Latency is per request as the client sees it: p50/p99 are medians over the repetitions.
+- Fair by construction: both sides in one process, MikroORM's default pool (10), the same
+  \`findOneOrFail\` by key, JSON on the wire. What ours adds is the profile's finding: the unit of
+  work's transaction — two more database round trips (\`BEGIN; set_config(…)\` in one, then
+  COMMIT) and knex's per-transaction client — is most of the gap; each round trip is a socket
+  write that costs the Node process ~10% of its CPU on this loaded machine. Then header
+  stamping/admission, the Nest interceptor chain and CLS. Holding a read to one statement would
+  take dropping the per-scope transaction, which services rely on (atomic units of work, the
+  scope's knex transaction used directly for set-based SQL).`,
     run: contextBenchmarks,
     targets: (rows) => {
       const tenant = row(rows, CONTEXT_ROWS.tenant(64));
@@ -145,12 +153,17 @@ const SUITES: Record<string, Suite> = {
     title: 'Tenant count: the same per-tenant work with 10, 1,000 and 10,000 tenants',
     notes: `- One database per service, migrated by the services' own migrations (RLS from the entities);
   every tenant gets the same rows (96 hourly usage rollups, 10 accounts, 2 × 4 metrics × 10
-  days), loaded as the owner with SQL and analyzed. The counts grow in the same databases.
+  days), loaded as the owner with SQL, vacuumed and analyzed. The counts grow in the same databases.
 - Reads run the services' own code in a tenant scope (app role, transaction, \`set_config\`,
   RLS): the usage repository's window query, the accounts service's \`find\`, the metrics
   aggregate's virtual entity; 4 in flight over tenants spread across the whole range.
-- Migrations run as the owner in one transaction (first run not counted); "vs baseline" is
-  time at N tenants / time at 10 tenants here (for reads it is throughput).`,
+- Migrations run as the owner in one transaction, timed up to the commit and rolled back, so every
+  repetition (30, the first not counted) starts from the same catalogue. Each repetition runs in
+  turn in the growing database and in a control database that keeps the first count's tenants;
+  the "÷" rows are the per-repetition ratio of the two (median shown), so load from elsewhere on
+  the machine cancels out; the target reads that ratio at the largest count. "vs baseline" is
+  value at N tenants / value at 10 tenants here (for reads it is throughput) — for migrations
+  timed minutes apart it mostly measures how busy the machine was then.`,
     run: tenantCountBenchmarks,
     targets: (rows) => {
       const most = TENANT_COUNTS[TENANT_COUNTS.length - 1];
@@ -159,8 +172,10 @@ const SUITES: Record<string, Suite> = {
         return { slowdown, text: times(slowdown) };
       };
       const reads = [TENANT_ROWS.usage, TENANT_ROWS.accounts, TENANT_ROWS.metrics].map(read);
-      const table = row(rows, TENANT_ROWS.createTable(most)).ratio!;
-      const column = row(rows, TENANT_ROWS.addColumn(most)).ratio!;
+      // The largest database ÷ the smallest-count control timed in turn with it: that is the
+      // target's "at N vs at 10 tenants", with the machine's load cancelled out.
+      const table = row(rows, TENANT_ROWS.createTableControlled(most)).median;
+      const column = row(rows, TENANT_ROWS.addColumnControlled(most)).median;
       return [
         {
           target: `tenants: per-tenant queries at ${most}/${TENANT_COUNTS[0]} tenants ≤ 1.2× (usage, accounts, metrics)`,
@@ -179,7 +194,14 @@ const SUITES: Record<string, Suite> = {
     title: 'Memory: resident set of each service',
     notes: `- VmRSS of each built service's process (Linux /proc), the stack of three with a database
   each. Idle: the median of 10 samples 5 s after 20 tenants were provisioned. Loaded: the peak
-  (sampled every 100 ms) while the usage backlog is published and the usage-service drains it.`,
+  (sampled every 100 ms) while the usage backlog is published and the usage-service drains it.
+- The services run as they do everywhere, with \`--max-semi-space-size=8\` (\`SERVICE_NODE_FLAGS\`): on
+  the default 16 MB semi-spaces V8's young generation grew to its cap while a service booted and
+  stayed there, ~30 MB of each idle service's RSS (measured: 157/151/150 MB idle at 16 MB,
+  143/136/137 at 8, 126/125/122 at 2, same run conditions). Tracing no longer loads
+  \`@opentelemetry/sdk-node\` (~300 modules of exporters nobody configured): ~4 MB each. The loaded
+  peak is one sample per run and moves by tens of MB between runs (251 and 305 MB for the
+  usage-service in two runs of this branch).`,
     run: memoryBenchmarks,
     targets: (rows) =>
       (['tenant-service', 'sync-service', 'usage-service'] as const).flatMap((service) => {

@@ -23,7 +23,8 @@ export const TENANT_COUNTS = (process.env.BENCH_TENANT_COUNTS ?? '10,1000,10000'
   .split(',')
   .map(Number);
 const QUERIES = Number(process.env.BENCH_TENANT_QUERIES ?? 300);
-const MIGRATION_REPS = 5;
+/** Each change takes milliseconds: enough repetitions that the median is not one scheduler hiccup. */
+const MIGRATION_REPS = 30;
 /** Every tenant holds the same data: 96 hourly rollups, 10 accounts, 2 × 4 metrics × 10 days. */
 const HOURS = 96;
 const ACCOUNTS = 10;
@@ -34,7 +35,11 @@ export const TENANT_ROWS = {
   accounts: (n: number) => `sync: accounts list (10 accounts), ${label(n)}`,
   metrics: (n: number) => `sync: metrics aggregate (10 days, 2 accounts), ${label(n)}`,
   createTable: (n: number) => `migration: create a tenant-scoped table + RLS, ${label(n)}`,
+  createTableControlled: (n: number) =>
+    `migration: create a tenant-scoped table + RLS, ${label(n)}, ÷ the same in a ${label(TENANT_COUNTS[0])} database at that moment`,
   addColumn: (n: number) => `migration: add a column to usage_rollup, ${label(n)}`,
+  addColumnControlled: (n: number) =>
+    `migration: add a column to usage_rollup, ${label(n)}, ÷ the same in a ${label(TENANT_COUNTS[0])} database at that moment`,
   addIndex: (n: number) => `migration: create an index on metric_point, ${label(n)}`,
 };
 
@@ -60,21 +65,22 @@ function tenantId(g: number): string {
 export async function tenantCountBenchmarks(): Promise<Sample[]> {
   const usageDb = await createTestDatabase('tb_bten');
   const syncDb = await createTestDatabase('tb_bten');
+  // The same schema and the first count's tenants, never grown: migrations are timed in turn here
+  // and in the growing databases, so the machine's moment-to-moment load cancels out.
+  const control = {
+    usageDb: await createTestDatabase('tb_bten'),
+    syncDb: await createTestDatabase('tb_bten'),
+  };
   const orms: MikroORM[] = [];
   const samples: Sample[] = [];
   try {
     const rolesOf = (db: TestDatabase) => ({ appRole: db.appRole, systemRole: db.systemRole });
     const quiet = { log: () => undefined };
-    await migrateDatabase(
-      usageOrmOptions(usageDb.ownerUrl, usageDb.systemRole),
-      rolesOf(usageDb),
-      quiet,
-    );
-    await migrateDatabase(
-      syncOrmOptions(syncDb.ownerUrl, syncDb.systemRole),
-      rolesOf(syncDb),
-      quiet,
-    );
+    for (const db of [usageDb, control.usageDb])
+      await migrateDatabase(usageOrmOptions(db.ownerUrl, db.systemRole), rolesOf(db), quiet);
+    for (const db of [syncDb, control.syncDb])
+      await migrateDatabase(syncOrmOptions(db.ownerUrl, db.systemRole), rolesOf(db), quiet);
+    await load(control.usageDb, control.syncDb, 1, TENANT_COUNTS[0]);
     const scoped = async (options: Parameters<typeof MikroORM.init>[0]) => {
       const orm = await MikroORM.init(options);
       orms.push(orm);
@@ -142,17 +148,19 @@ export async function tenantCountBenchmarks(): Promise<Sample[]> {
           ),
         ),
       );
-      samples.push(...(await migrations(usageDb, syncDb, count)));
+      samples.push(...(await migrations({ usageDb, syncDb }, control, count)));
     }
   } finally {
     for (const orm of orms) await orm.close(true);
-    await usageDb.drop();
-    await syncDb.drop();
+    for (const db of [usageDb, syncDb, control.usageDb, control.syncDb]) await db.drop();
   }
   return samples;
 }
 
-/** Tenants `first`..`last` with the same rows each, written as the owner, then analyzed. */
+/**
+ * Tenants `first`..`last` with the same rows each, written as the owner, then vacuumed and
+ * analyzed — so autovacuum does not pick the fresh rows up in the middle of the measurements.
+ */
 async function load(usageDb: TestDatabase, syncDb: TestDatabase, first: number, last: number) {
   const range = [first, last];
   await usageDb.query(
@@ -177,71 +185,76 @@ async function load(usageDb: TestDatabase, syncDb: TestDatabase, first: number, 
          'avg_occupancy_rate']) m, generate_series(0, 9) d`,
     [...range, BASE],
   );
-  await usageDb.query('analyze');
-  await syncDb.query('analyze');
+  await usageDb.query('vacuum (analyze)');
+  await syncDb.query('vacuum (analyze)');
 }
 
 /**
  * Schema changes as a migration runs them (owner, one transaction): a new tenant-scoped table
  * with its policies is independent of the tenant count; an added column is catalogue-only; an
  * index is built over every row (it grows with the data, not with the number of tenants).
+ * Timed up to the commit and then rolled back: every repetition starts from the same catalogue
+ * (an added-then-dropped column stays behind as a dropped attribute, a dropped table as dead
+ * catalogue rows, and both piled up with each count), and the commit's WAL flush — the same few
+ * bytes at any count, but at the mercy of the disk while freshly loaded rows are written out —
+ * is not what a tenant count can change.
  */
-async function migrations(usageDb: TestDatabase, syncDb: TestDatabase, count: number) {
-  const timed = async (db: TestDatabase, change: string[], undo: string[]) => {
-    const client = new Client({ connectionString: db.ownerUrl });
-    await client.connect();
-    const durations: number[] = [];
+async function migrations(
+  dbs: { usageDb: TestDatabase; syncDb: TestDatabase },
+  control: { usageDb: TestDatabase; syncDb: TestDatabase },
+  count: number,
+) {
+  /**
+   * Times `change` (then rolls it back) in the growing database and in its control, in turn —
+   * the order alternating, since whichever runs first in a pair was measured ~1.3× slower.
+   */
+  const timed = async (database: 'usageDb' | 'syncDb', change: string[]) => {
+    const clients = [dbs[database], control[database]].map(
+      (db) => new Client({ connectionString: db.ownerUrl }),
+    );
+    await Promise.all(clients.map((client) => client.connect()));
+    const durations: [number[], number[]] = [[], []];
     try {
       for (let rep = 0; rep <= MIGRATION_REPS; rep += 1) {
-        const started = process.hrtime.bigint();
-        await client.query('begin');
-        for (const sql of change) await client.query(sql);
-        await client.query('commit');
-        if (rep > 0) durations.push(seconds(started) * 1_000); // the first is a warm-up
-        for (const sql of undo) await client.query(sql);
+        const order = rep % 2 === 0 ? [0, 1] : [1, 0];
+        for (const index of order) {
+          const client = clients[index];
+          const started = process.hrtime.bigint();
+          await client.query('begin');
+          for (const sql of change) await client.query(sql);
+          if (rep > 0) durations[index].push(seconds(started) * 1_000); // the first is a warm-up
+          await client.query('rollback');
+        }
       }
     } finally {
-      await client.end();
+      await Promise.all(clients.map((client) => client.end()));
     }
-    return durations;
+    const [measured, controlled] = durations;
+    return { measured, relative: measured.map((ms, rep) => ms / controlled[rep]) };
   };
-  const roles = { appRole: usageDb.appRole, systemRole: usageDb.systemRole };
+  const roles = { appRole: dbs.usageDb.appRole, systemRole: dbs.usageDb.systemRole };
   const baseline = (row: (n: number) => string) =>
     count === TENANT_COUNTS[0] ? undefined : row(TENANT_COUNTS[0]);
-  const rows: [(n: number) => string, number[]][] = [
-    [
-      TENANT_ROWS.createTable,
-      await timed(
-        usageDb,
-        [
-          `create table usage_note (tenant_id uuid not null, id bigint not null, note text not null,
-            created_at timestamptz not null default now(), primary key (tenant_id, id))`,
-          ...tenantTableSql('usage_note', { roles, indexTenantId: false }),
-        ],
-        ['drop table usage_note'],
-      ),
-    ],
-    [
-      TENANT_ROWS.addColumn,
-      await timed(
-        usageDb,
-        ['alter table usage_rollup add column note text'],
-        ['alter table usage_rollup drop column note'],
-      ),
-    ],
-    [
-      TENANT_ROWS.addIndex,
-      await timed(
-        syncDb,
-        ['create index metric_point_metric_idx on metric_point (tenant_id, metric)'],
-        ['drop index metric_point_metric_idx'],
-      ),
-    ],
+  const table = await timed('usageDb', [
+    `create table usage_note (tenant_id uuid not null, id bigint not null, note text not null,
+      created_at timestamptz not null default now(), primary key (tenant_id, id))`,
+    ...tenantTableSql('usage_note', { roles, indexTenantId: false }),
+  ]);
+  const column = await timed('usageDb', ['alter table usage_rollup add column note text']);
+  const index = await timed('syncDb', [
+    'create index metric_point_metric_idx on metric_point (tenant_id, metric)',
+  ]);
+  const rows: [(n: number) => string, number[], string][] = [
+    [TENANT_ROWS.createTable, table.measured, 'ms'],
+    [TENANT_ROWS.createTableControlled, table.relative, '×'],
+    [TENANT_ROWS.addColumn, column.measured, 'ms'],
+    [TENANT_ROWS.addColumnControlled, column.relative, '×'],
+    [TENANT_ROWS.addIndex, index.measured, 'ms'],
   ];
-  return rows.map(([row, durations]): Sample => ({
+  return rows.map(([row, values, unit]): Sample => ({
     name: row(count),
     baseline: baseline(row),
-    rates: durations,
-    unit: 'ms',
+    rates: values,
+    unit,
   }));
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { serviceEntry, waitFor } from '@tenantbus/testing';
+import { SERVICE_NODE_FLAGS, serviceEntry, waitFor } from '@tenantbus/testing';
 import { StackError } from './stack-error';
 
 export interface ServiceDefinition {
@@ -33,7 +33,7 @@ export async function startService(
   env: Record<string, string>,
   onUnexpectedExit: (service: string, reason: string) => void,
 ): Promise<RunningService> {
-  const child = spawn(process.execPath, [serviceEntry(definition.name)], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, serviceEntry(definition.name)], {
     env: { ...process.env, ...env, SERVICE_NAME: definition.name, PORT: String(definition.port) },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -3,15 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { startTenantService, type TenantServiceHarness } from './tenant-service.harness';
 
 type Body = Record<string, unknown>;
-interface CreatedKey {
-  id: string;
-  name: string;
-  role: string;
-  prefix: string;
-  key: string;
-  createdAt: string;
-  expiresAt: string | null;
-}
 
 describe('tenant-service: tenant API keys (real Postgres + NATS)', () => {
   let svc: TenantServiceHarness;
@@ -21,21 +12,11 @@ describe('tenant-service: tenant API keys (real Postgres + NATS)', () => {
   const version = (tenantId: string) => svc.version(tenantId);
   /** What a refused call must leave untouched. */
   const state = async (tenantId: string) => ({
-    audit: await count('select count(*)::int as n from audit_event where tenant_id = $1', [
-      tenantId,
-    ]),
-    outbox: await count('select count(*)::int as n from outbox where tenant_id = $1', [tenantId]),
+    ...(await svc.tenantState(tenantId)),
     keys: await count('select count(*)::int as n from api_key'),
     revoked: await count('select count(*)::int as n from api_key where revoked_at is not null'),
-    version: await version(tenantId),
   });
-  const createKey = async (tenantId: string, body: Body = { name: 'ci' }) => {
-    const res = await svc.call<CreatedKey>('POST', `/api/v1/tenants/${tenantId}/api-keys`, {
-      body,
-    });
-    expect(res.status).toBe(201);
-    return res.body;
-  };
+  const createKey = (tenantId: string, body?: Body) => svc.createApiKey(tenantId, body);
   const me = (key: string) =>
     svc.call<Body>('GET', '/api/v1/me', { anonymous: true, headers: { 'x-api-key': key } });
 

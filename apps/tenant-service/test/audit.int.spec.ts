@@ -62,15 +62,13 @@ describe('tenant-service: tenant audit trail (real Postgres + NATS)', () => {
       body: { hostname: `${unique()}.example` },
       headers: { 'x-correlation-id': correlationId },
     });
-    const key = await svc.call<{ id: string; key: string }>('POST', `${base}/api-keys`, {
-      body: { name: 'ci' },
-    });
+    const key = await svc.createApiKey(tenant.id);
     const invitation = await svc.call<{ id: string; token: string }>(
       'POST',
       `${base}/invitations`,
       { body: { email: `${unique()}@acme.example`, role: 'member' } },
     );
-    await svc.call('DELETE', `${base}/api-keys/${key.body.id}`);
+    await svc.call('DELETE', `${base}/api-keys/${key.id}`);
     await svc.call('POST', `/api/v1/tenants/${other.id}/members`, {
       body: { email: `${unique()}@acme.example`, role: 'member' },
     });
@@ -90,9 +88,9 @@ describe('tenant-service: tenant audit trail (real Postgres + NATS)', () => {
       actor: 'admin:ops',
       action: 'api_key.revoked',
       targetType: 'api_key',
-      targetId: key.body.id,
-      before: expect.objectContaining({ id: key.body.id, revokedAt: null }),
-      after: expect.objectContaining({ id: key.body.id, revokedAt: expect.any(String) }),
+      targetId: key.id,
+      before: expect.objectContaining({ id: key.id, revokedAt: null }),
+      after: expect.objectContaining({ id: key.id, revokedAt: expect.any(String) }),
       correlationId: expect.any(String),
       createdAt: expect.any(String),
     });
@@ -105,7 +103,7 @@ describe('tenant-service: tenant audit trail (real Postgres + NATS)', () => {
     expect(ids).toEqual([...ids].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)));
 
     const text = JSON.stringify(paged);
-    expect(text).not.toContain(key.body.key.split('_').pop());
+    expect(text).not.toContain(key.key.split('_').pop());
     expect(text).not.toContain(invitation.body.token);
     expect(text).not.toContain(other.id);
     expect((await page(other.id)).body.items.map((item) => item.action)).toEqual([
@@ -146,14 +144,11 @@ describe('tenant-service: tenant audit trail (real Postgres + NATS)', () => {
 
   it('is an admin route: 401 without a credential, 403 with a tenant API key', async () => {
     const tenant = await createTenant();
-    const key = await svc.call<{ key: string }>('POST', `/api/v1/tenants/${tenant.id}/api-keys`, {
-      body: { name: 'tenant' },
-    });
+    const key = await svc.createApiKey(tenant.id, { name: 'tenant' });
     const path = `/api/v1/tenants/${tenant.id}/audit`;
     expect((await svc.call('GET', path, { anonymous: true })).status).toBe(401);
     expect(
-      (await svc.call('GET', path, { anonymous: true, headers: { 'x-api-key': key.body.key } }))
-        .status,
+      (await svc.call('GET', path, { anonymous: true, headers: { 'x-api-key': key.key } })).status,
     ).toBe(403);
   });
 });

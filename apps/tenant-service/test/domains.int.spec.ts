@@ -17,12 +17,8 @@ describe('tenant-service: tenant domains (real Postgres + NATS)', () => {
   const count = (sql: string, params: unknown[] = []) => svc.count(sql, params);
   /** What a refused call must leave untouched. */
   const state = async (tenantId: string) => ({
-    audit: await count('select count(*)::int as n from audit_event where tenant_id = $1', [
-      tenantId,
-    ]),
-    outbox: await count('select count(*)::int as n from outbox where tenant_id = $1', [tenantId]),
+    ...(await svc.tenantState(tenantId)),
     domains: await count('select count(*)::int as n from domain'),
-    version: await version(tenantId),
   });
   const version = (tenantId: string) => svc.version(tenantId);
   const domains = async (tenantId: string) =>

@@ -31,15 +31,11 @@ describe('tenant-service: members and invitations (real Postgres + NATS)', () =>
   const version = (tenantId: string) => svc.version(tenantId);
   /** What a refused call must leave untouched. */
   const state = async (tenantId: string) => ({
-    audit: await count('select count(*)::int as n from audit_event where tenant_id = $1', [
-      tenantId,
-    ]),
-    outbox: await count('select count(*)::int as n from outbox where tenant_id = $1', [tenantId]),
+    ...(await svc.tenantState(tenantId)),
     members: await svc.db.query('select id, email, role from member order by id'),
     invitations: await svc.db.query(
       'select id, accepted_at, revoked_at, expires_at from invitation order by id',
     ),
-    version: await version(tenantId),
   });
   const addMember = async (tenantId: string, body: Body) => {
     const res = await svc.call<MemberBody>('POST', `/api/v1/tenants/${tenantId}/members`, {

@@ -33,6 +33,10 @@ export interface TenantServiceHarness {
   ): Promise<HttpResult<T>>;
   /** Creates a tenant with a fresh slug (overridable) through the admin API; fails the test otherwise. */
   createTenant(body?: Record<string, unknown>): Promise<CreatedTenant>;
+  /** Issues an API key of the tenant through the admin API (default name `ci`); fails the test otherwise. */
+  createApiKey(tenantId: string, body?: Record<string, unknown>): Promise<CreatedApiKey>;
+  /** The tenant's audit and outbox row counts and version: what a refused call must leave untouched. */
+  tenantState(tenantId: string): Promise<{ audit: number; outbox: number; version: number }>;
   /** `select count(*)::int as n …` as the owner. */
   count(sql: string, params?: unknown[]): Promise<number>;
   /** The tenant's current version, read through the API. */
@@ -41,6 +45,17 @@ export interface TenantServiceHarness {
 }
 
 export type CreatedTenant = Record<string, unknown> & { id: string; slug: string; version: number };
+
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  role: string;
+  prefix: string;
+  /** The full key, shown once. */
+  key: string;
+  createdAt: string;
+  expiresAt: string | null;
+}
 
 /**
  * The tenant-service in-process on a fresh database (migrated as owner, served as the app role)
@@ -79,12 +94,18 @@ export async function startTenantService(
         ...options.headers,
       },
     });
+  const count: TenantServiceHarness['count'] = async (sql, params = []) =>
+    (await db.query<{ n: number }>(sql, params))[0].n;
+  const version: TenantServiceHarness['version'] = async (tenantId) =>
+    (await call<{ version: number }>('GET', `/api/v1/tenants/${tenantId}`)).body.version;
   return {
     app,
     db,
     bus,
     config,
     call,
+    count,
+    version,
     async createTenant(body = {}) {
       const res = await call('POST', '/api/v1/tenants', {
         body: { slug: `t-${randomUUID().slice(0, 12)}`, name: 'Test tenant', ...body },
@@ -93,11 +114,22 @@ export async function startTenantService(
         throw new Error(`creating a tenant failed: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body as CreatedTenant;
     },
-    async count(sql, params = []) {
-      return (await db.query<{ n: number }>(sql, params))[0].n;
+    async createApiKey(tenantId, body = { name: 'ci' }) {
+      const res = await call<CreatedApiKey>('POST', `/api/v1/tenants/${tenantId}/api-keys`, {
+        body,
+      });
+      if (res.status !== 201)
+        throw new Error(`creating an API key failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
     },
-    async version(tenantId) {
-      return (await call<{ version: number }>('GET', `/api/v1/tenants/${tenantId}`)).body.version;
+    async tenantState(tenantId) {
+      const byTenant = (table: string) =>
+        count(`select count(*)::int as n from ${table} where tenant_id = $1`, [tenantId]);
+      return {
+        audit: await byTenant('audit_event'),
+        outbox: await byTenant('outbox'),
+        version: await version(tenantId),
+      };
     },
     async close() {
       await app.close();

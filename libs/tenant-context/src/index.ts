@@ -35,6 +35,7 @@ export * from './bootstrap/bootstrap-service';
 export * from './health/health.options';
 export * from './bootstrap/service-foundation';
 export * from './http/validation.pipe';
+export * from './http/limit-query.decorator';
 export * from './bootstrap/openapi';
 export * from './metrics';
 export * from './nats/jetstream-intake';

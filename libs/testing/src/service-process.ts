@@ -10,6 +10,13 @@ export function serviceEntry(service: string): string {
   return join(ROOT, 'dist', 'apps', service, 'apps', service, 'src', 'main.js');
 }
 
+/**
+ * The V8 flags every service runs with — also in the Dockerfile's CMD; see "Memory" in
+ * ARCHITECTURE.md. A young generation capped at 8 MB semi-spaces (default 16): the services grew
+ * it to the cap while booting and never gave it back, ~30 MB of idle RSS each (bench: memory).
+ */
+export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -49,10 +56,14 @@ export async function startServiceProcess(
 ): Promise<ServiceProcess> {
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, [...nodeArgs, serviceEntry(service)], {
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...SERVICE_NODE_FLAGS, ...nodeArgs, serviceEntry(service)],
+    {
+      env: { ...process.env, ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -1,15 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { LimitQuery } from '@tenantbus/tenant-context';
+import { IsOptional, IsString } from 'class-validator';
 
 /** `?limit&cursor` of every cursor-paginated list. */
 export class PageQuery {
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @LimitQuery(20)
   limit?: number;
 
   @ApiPropertyOptional({ description: '`nextCursor` of the previous page' })

@@ -12,6 +12,7 @@ import { JSONCodec, type NatsConnection, type Subscription } from 'nats';
 import { outboundHeaders } from '../nats/tenant-headers';
 import { readTenantContext } from '../context/tenant-context';
 import { TenantDirectoryUnavailableError } from '../errors/tenantbus.error';
+import { SingleFlight } from '../util/single-flight';
 
 export interface TenantDirectoryOptions {
   /** How long a cached entry is trusted before it is looked up again (events refresh it sooner). */
@@ -39,7 +40,7 @@ export class TenantDirectory implements OnModuleInit, OnModuleDestroy {
   private readonly byId = new Map<string, Cached>();
   private readonly index = new Map<string, string>();
   private readonly misses = new Map<string, number>();
-  private readonly flights = new Map<string, Promise<TenantDirectoryEntry | undefined>>();
+  private readonly flights = new SingleFlight<string, TenantDirectoryEntry | undefined>();
   private subscription?: Subscription;
   private readonly ttlMs: number;
   private readonly negativeTtlMs: number;
@@ -139,12 +140,7 @@ export class TenantDirectory implements OnModuleInit, OnModuleDestroy {
     const missedAt = this.misses.get(key);
     if (!cached && missedAt !== undefined && this.now() - missedAt < this.negativeTtlMs)
       return undefined;
-    let flight = this.flights.get(key);
-    if (!flight) {
-      flight = this.fetch(lookup, key, cached?.entry).finally(() => this.flights.delete(key));
-      this.flights.set(key, flight);
-    }
-    return flight;
+    return this.flights.run(key, () => this.fetch(lookup, key, cached?.entry));
   }
 
   private async fetch(

@@ -3,10 +3,22 @@ import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { context, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  hostDetector,
+  processDetector,
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { isHealthPath } from './health-path';
 import { createContextManager, createW3CPropagator } from './otel-globals';
@@ -45,18 +57,21 @@ export function startTracing(options: TracingOptions): TracingHandle {
     );
   }
 
-  const sdk = new NodeSDK({
-    serviceName: options.serviceName,
-    resource: defaultResource().merge(
-      resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
-    ),
-    contextManager: createContextManager(),
-    textMapPropagator: createW3CPropagator(),
-    // Passing processors/readers explicitly stops the SDK from reading OTEL_*_EXPORTER, whose
-    // default (otlp) would retry a collector that usually is not there.
+  // The tracer provider, context manager and propagator by hand rather than with NodeSDK: the
+  // SDK package loads every exporter it could be configured with (OTLP gRPC/proto, Zipkin,
+  // Prometheus, logs, metrics) — ~300 modules and ~12 MB of each service's idle RSS (bench: memory).
+  const provider = new BasicTracerProvider({
+    resource: defaultResource()
+      .merge(detectResources({ detectors: [envDetector, hostDetector, processDetector] }))
+      .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName })),
     spanProcessors,
-    metricReaders: [],
-    logRecordProcessors: [],
+  });
+  const contextManager = createContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(createW3CPropagator());
+  trace.setGlobalTracerProvider(provider);
+  const unpatch = registerInstrumentations({
+    tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
         // Probes every few seconds would drown real traffic.
@@ -67,11 +82,14 @@ export function startTracing(options: TracingOptions): TracingHandle {
       new PgInstrumentation(),
     ],
   });
-  sdk.start();
 
   const handle: TracingHandle = {
     shutdown: async () => {
-      await sdk.shutdown();
+      unpatch();
+      await provider.shutdown();
+      trace.disable();
+      propagation.disable();
+      context.disable();
       if (started === handle) started = undefined;
     },
   };

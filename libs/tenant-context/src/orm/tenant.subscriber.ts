@@ -1,44 +1,13 @@
-import {
-  ChangeSetType,
-  type EventSubscriber,
-  type FlushEventArgs,
-  type TransactionEventArgs,
-} from '@mikro-orm/core';
+import { ChangeSetType, type EventSubscriber, type FlushEventArgs } from '@mikro-orm/core';
 import { readTenantContext } from '../context/tenant-context';
 import { TenantContextMissingError, TenantMismatchError } from '../errors/tenantbus.error';
-import { quoteIdent, TENANT_SETTING, type RlsRoles } from './rls';
 import { TenantScopedEntity } from './tenant-scoped.entity';
 
 /**
- * Binds each transaction to the context's tenant (or the system role) for row-level security,
- * and stamps/validates `tenant_id` on every flushed tenant-scoped entity.
+ * Stamps and validates `tenant_id` on every flushed tenant-scoped entity. (Transactions are bound
+ * to the tenant for row-level security as they begin: see `tenantKnexDialect`.)
  */
 export class TenantSubscriber implements EventSubscriber {
-  private readonly enterSystemRole: string;
-
-  constructor(roles: Pick<RlsRoles, 'systemRole'>) {
-    this.enterSystemRole = `set local role ${quoteIdent(roles.systemRole)}`;
-  }
-
-  async afterTransactionStart({ em, transaction }: TransactionEventArgs): Promise<void> {
-    const context = readTenantContext();
-    const connection = em.getConnection();
-    if (context.isSystem) {
-      await connection.execute(this.enterSystemRole, [], 'run', transaction);
-      return;
-    }
-    const tenantId = context.maybeTenantId;
-    // No tenant: leave the setting empty, so every RLS policy matches nothing (fail closed).
-    if (tenantId) {
-      await connection.execute(
-        `select set_config('${TENANT_SETTING}', ?, true)`,
-        [tenantId],
-        'run',
-        transaction,
-      );
-    }
-  }
-
   onFlush({ uow }: FlushEventArgs): void {
     const context = readTenantContext();
     for (const changeSet of uow.getChangeSets()) {

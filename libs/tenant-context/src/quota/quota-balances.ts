@@ -13,6 +13,7 @@ import {
 } from '@tenantbus/contracts';
 import { headers as natsHeaders, JSONCodec, type NatsConnection, type Subscription } from 'nats';
 import type { z } from 'zod';
+import { SingleFlight } from '../util/single-flight';
 
 const codec = JSONCodec<unknown>();
 
@@ -25,7 +26,6 @@ export interface QuotaBalancesOptions {
 interface Entry<T> {
   value?: T;
   fetchedAt: number;
-  flight?: Promise<void>;
 }
 
 /**
@@ -40,6 +40,7 @@ export class QuotaBalances implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(QuotaBalances.name);
   private readonly limits = new Map<string, Entry<PlanLimits>>();
   private readonly balances = new Map<string, Entry<QuotaStatus>>();
+  private readonly refreshes = new SingleFlight<string, void>();
   private readonly subscriptions: Subscription[] = [];
   private readonly ttlMs: number;
   private readonly requestTimeoutMs: number;
@@ -106,11 +107,11 @@ export class QuotaBalances implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Resolves when background refreshes in flight are done (tests, warm-up). */
-  async settled(): Promise<void> {
-    const entries = [...this.limits.values(), ...this.balances.values()];
-    await Promise.all(entries.flatMap((entry) => (entry.flight ? [entry.flight] : [])));
+  settled(): Promise<void> {
+    return this.refreshes.settled();
   }
 
+  /** Keys never collide across the two maps: a tenant id has no `:`, a balance key has. */
   private cached<T>(
     map: Map<string, Entry<T>>,
     key: string,
@@ -118,17 +119,19 @@ export class QuotaBalances implements OnModuleInit, OnModuleDestroy {
   ): T | undefined {
     const entry = map.get(key) ?? { fetchedAt: 0 };
     map.set(key, entry);
-    if (!entry.flight && this.now() - entry.fetchedAt >= this.ttlMs) {
-      entry.flight = fetch()
-        .then((value) => {
-          entry.value = value;
-          entry.fetchedAt = this.now();
-        })
-        .catch((error: unknown) =>
-          // Keep serving what we had; the next request past the TTL tries again.
-          this.logger.warn({ msg: 'quota refresh failed', key, error: String(error) }),
-        )
-        .finally(() => (entry.flight = undefined));
+    if (this.now() - entry.fetchedAt >= this.ttlMs) {
+      // A refresh already in flight is joined, not repeated.
+      void this.refreshes.run(key, () =>
+        fetch()
+          .then((value) => {
+            entry.value = value;
+            entry.fetchedAt = this.now();
+          })
+          .catch((error: unknown) =>
+            // Keep serving what we had; the next request past the TTL tries again.
+            this.logger.warn({ msg: 'quota refresh failed', key, error: String(error) }),
+          ),
+      );
     }
     return entry.value;
   }

@@ -1,16 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Length,
-  Max,
-  Min,
-} from 'class-validator';
+import { LimitQuery } from '@tenantbus/tenant-context';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsIn, IsISO8601, IsOptional, IsString, Length } from 'class-validator';
 import { WINDOWS, type WindowSize } from '../usage-query.repository';
 
 /** `groupBy=a,b` or `groupBy=a&groupBy=b`. */
@@ -67,12 +58,7 @@ export class UsageQuery extends UsageRangeQuery {
 }
 
 export class TopTenantsQuery extends UsageRangeQuery {
-  @ApiPropertyOptional({ default: 10, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @LimitQuery(10)
   limit?: number;
 }
 
