@@ -3,8 +3,8 @@ import type { ScopeHook } from '../context/tenant-context';
 
 /**
  * Every scope (request, message, job, `asSystem`) gets its own EntityManager fork — no identity
- * map shared between units of work — inside its own transaction, which is where the subscriber
- * binds the tenant for RLS. The fork is taken from the root EntityManager, so a nested scope
+ * map shared between units of work — inside its own transaction, whose BEGIN binds the tenant
+ * for RLS (`tenant-knex-dialect.ts`). The fork is taken from the root EntityManager, so a nested scope
  * never joins its parent's transaction.
  *
  * Begun and committed by hand rather than with `em.transactional()`: that forks a second time
