@@ -32,6 +32,7 @@ export const USAGE_ROWS = {
   publish: 'jetstream: publish the backlog, one Node client (measured apart)',
   rss: 'usage-service peak RSS while draining',
   cpu: 'usage-service process CPU per event drained (no duplicates)',
+  pgCpu: "Postgres CPU per event drained (the service's connections, no duplicates)",
 } as const;
 
 /** `BENCH_USAGE_PROFILE=<dir>`: each draining service writes a V8 CPU profile there on exit. */
@@ -131,11 +132,13 @@ export async function usageBenchmarks(): Promise<Sample[]> {
     const drains: number[] = [];
     const peaks: number[] = [];
     const cpu: number[] = [];
+    const pgCpu: number[] = [];
     for (let rep = 0; rep < DRAIN_REPS; rep += 1) {
       const drained = await serviceDrain(infra, pool, stream, EVENTS, expected);
       drains.push(drained.rate);
       peaks.push(drained.peakRssMb);
       cpu.push(drained.cpuUsPerEvent);
+      pgCpu.push(drained.pgCpuUsPerEvent);
       await drained.service.stop();
     }
     samples.push({ name: USAGE_ROWS.service, baseline: USAGE_ROWS.raw, rates: drains });
@@ -160,6 +163,7 @@ export async function usageBenchmarks(): Promise<Sample[]> {
     });
     samples.push({ name: USAGE_ROWS.rss, rates: peaks, unit: 'MB' });
     samples.push({ name: USAGE_ROWS.cpu, rates: cpu, unit: 'µs CPU/event' });
+    samples.push({ name: USAGE_ROWS.pgCpu, rates: pgCpu, unit: 'µs CPU/event' });
 
     const running = service!;
     let sent = 0;
@@ -244,11 +248,12 @@ async function serviceDrain(
   let rss: { stop(): number } | undefined;
   // Sampled from readiness (boot overlaps the drain's start; RSS does not shrink meanwhile).
   let latest = 0;
-  let atReady: { cpuMs: number; done: number } | undefined;
+  let atReady: { cpuMs: number; done: number; backends: Map<number, number> } | undefined;
   void starting.then(
-    (started) => {
+    async (started) => {
       rss = sampleRss(started.child.pid!);
-      atReady = { cpuMs: cpuMs(started.child.pid!), done: latest };
+      atReady = { cpuMs: cpuMs(started.child.pid!), done: latest, backends: new Map() };
+      atReady.backends = await backendCpu(pool, infra.db.appRole);
     },
     (error: unknown) => (failure = error instanceof Error ? error : new Error(String(error))),
   );
@@ -274,12 +279,40 @@ async function serviceDrain(
   // CPU of the service process per event, from readiness on: steadier than rates on a busy machine.
   const cpuUsPerEvent =
     ((cpuMs(service.child.pid!) - atReady!.cpuMs) * 1_000) / (messages - atReady!.done);
+  // The database does most of the work on the same cores: its share, from the same moment on.
+  const backends = await backendCpu(pool, infra.db.appRole);
+  const pgCpuMs = [...backends].reduce(
+    (sum, [pid, used]) => sum + used - (atReady!.backends.get(pid) ?? 0),
+    0,
+  );
+  const pgCpuUsPerEvent = (pgCpuMs * 1_000) / (messages - atReady!.done);
   const peakRssMb = rss!.stop();
+  if (process.env.BENCH_USAGE_DEBUG) {
+    const metrics = await (await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer test-admin-token-0123456789` } })).text();
+    console.log(metrics.split('\n').filter((l) => /batch_size_(count|sum)|usage_events_total|heap|rss/.test(l)).join('\n'));
+  }
   await checkTotals(pool, expected).catch(async (error: unknown) => {
     await service.stop();
     throw error;
   });
-  return { rate, service, peakRssMb, cpuUsPerEvent };
+  return { rate, service, peakRssMb, cpuUsPerEvent, pgCpuUsPerEvent };
+}
+
+/** CPU used so far by each Postgres backend serving `role` (the service's pool), by pid. */
+async function backendCpu(pool: Pool, role: string): Promise<Map<number, number>> {
+  const { rows } = await pool.query<{ pid: number }>(
+    'select pid from pg_stat_activity where datname = current_database() and usename = $1',
+    [role],
+  );
+  const used = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      used.set(pid, cpuMs(pid));
+    } catch {
+      // the backend ended meanwhile
+    }
+  }
+  return used;
 }
 
 async function waitForDrained(

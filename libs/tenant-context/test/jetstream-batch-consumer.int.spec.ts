@@ -85,7 +85,6 @@ describe('JetStream batch consumer: one transaction per tenant per batch (real N
         filterSubject: naming.subject(Metered.name),
         schema: Metered.schema,
         batchSize: 100,
-        maxWaitMs: 1_000,
         handleBatch: async (items) => {
           const em = orm.em as EntityManager;
           calls.push({ contextTenant: context.tenantId, size: items.length });
