@@ -38,7 +38,14 @@ export const USAGE_ROWS = {
 /** `BENCH_USAGE_PROFILE=<dir>`: each draining service writes a V8 CPU profile there on exit. */
 const PROFILE = process.env.BENCH_USAGE_PROFILE
   ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_USAGE_PROFILE}`]
-  : [];
+  : process.env.BENCH_USAGE_DEBUG ? ['--heapsnapshot-signal=SIGUSR2'] : [];
+
+/** `USAGE_*` settings in the bench's environment reach the draining service (to compare them). */
+const SERVICE_SETTINGS = Object.fromEntries(
+  Object.entries(process.env).filter(
+    (entry): entry is [string, string] => entry[0].startsWith('USAGE_') && entry[1] !== undefined,
+  ),
+);
 
 const codec = JSONCodec<unknown>();
 const USAGE_TABLES =
@@ -243,7 +250,11 @@ async function serviceDrain(
   const jsm = await infra.bus.nc.jetstreamManager();
   await pool.query(`truncate ${USAGE_TABLES}`);
   await jsm.consumers.delete(stream, INGEST_DURABLE).catch(() => undefined);
-  const starting = startServiceProcess('usage-service', usageServiceEnv(infra), PROFILE);
+  const starting = startServiceProcess(
+    'usage-service',
+    usageServiceEnv(infra, SERVICE_SETTINGS),
+    PROFILE,
+  );
   let failure: Error | undefined;
   let rss: { stop(): number } | undefined;
   // Sampled from readiness (boot overlaps the drain's start; RSS does not shrink meanwhile).
@@ -288,6 +299,8 @@ async function serviceDrain(
   const pgCpuUsPerEvent = (pgCpuMs * 1_000) / (messages - atReady!.done);
   const peakRssMb = rss!.stop();
   if (process.env.BENCH_USAGE_DEBUG) {
+    service.child.kill('SIGUSR2');
+    await sleep(15_000);
     const metrics = await (await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer test-admin-token-0123456789` } })).text();
     console.log(metrics.split('\n').filter((l) => /batch_size_(count|sum)|usage_events_total|heap|rss/.test(l)).join('\n'));
   }

@@ -103,12 +103,15 @@ export class UsageIngestWriter {
     flag: string | null,
   ): Promise<WriteResult> {
     // Bound parameters on the scope's transaction: MikroORM's `execute` would inline (and
-    // escape) megabytes of JSON into the statement text.
+    // escape) megabytes of JSON into the statement text. Named, so each connection parses and
+    // plans the statement once instead of once per tenant group.
     const {
       rows: [result],
-    } = await scopeTransaction(this.em).raw<{
-      rows: { inserted: number; periods: RawPeriod[] }[];
-    }>(WRITE_SQL, [JSON.stringify(events), flag, JSON.stringify(contributions)]);
+    } = await scopeTransaction(this.em)
+      .raw<{
+        rows: { inserted: number; periods: RawPeriod[] }[];
+      }>(WRITE_SQL, [JSON.stringify(events), flag, JSON.stringify(contributions)])
+      .options({ name: 'usage_ingest_write' });
     return {
       inserted: result.inserted,
       periods: result.periods.map((period) => ({
