@@ -23,7 +23,7 @@ export const UsageServiceConfigSchema = serviceConfigSchema('usage-service', 300
    * per durable — set `USAGE_INGEST_ENABLED=false` on the others). `each`: one ack per event,
    * replicas may share the durable.
    */
-  USAGE_INGEST_ACK: z.enum(['batch', 'each']).default('batch'),
+  USAGE_INGEST_ACK: z.enum(['batch', 'each']).default('each'),
   /** How long a fetched, unacknowledged event waits before redelivery (e.g. after a crash). */
   USAGE_INGEST_ACK_WAIT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   /**
