@@ -63,19 +63,24 @@ const SUITES: Record<string, Suite> = {
   raw: {
     title: 'Raw limits: the ceilings, with the clients the services use',
     notes: `- JetStream: ~200-byte messages (a usage event) over 100 tenants, published with acks (2,000 in
-  flight) and drained by a fresh durable pull consumer (\`consume\`, batch 1000), acked one by one (as
-  ingest acks) or once per batch with ack-all.
+  flight) and drained by a fresh durable pull consumer (\`consume\`, batch 1000), acked one by one
+  (ingest with \`USAGE_INGEST_ACK=each\`) or once per batch with ack-all (\`batch\`).
 - Postgres: rows of the \`usage_event\` shape (primary key tenant_id, event_id; jsonb data), owner
   connection, no RLS.`,
     run: rawBenchmarks,
   },
   usage: {
     title: 'Usage ingestion: the usage-service draining a JetStream backlog',
-    notes: `- The built usage-service runs as its own process (defaults: batch 2,000, 4 tenant groups at
-  once) on a backlog pre-filled while it was stopped; the clock runs from its first acknowledged
-  message to the last (boot not counted). Every drain starts from empty tables and a new durable,
+    notes: `- The built usage-service runs as its own process (defaults — rounds of ≤ 5,000, 4 tenant groups
+  at once — with \`USAGE_INGEST_ACK=batch\`: one ack-all per round, the single-ingester deployment;
+  \`USAGE_*\` variables given to the bench override them) on a backlog pre-filled while it was
+  stopped; the clock runs from its first acknowledged message to the last (boot not counted). Every drain starts from empty tables and a new durable,
   and its totals are checked in SQL — events, distinct tenants, rollup and period counts and sums,
   the same count per tenant — or the run fails.
+- The ceiling it is compared with is a raw consumer acking the same way (ack-all per 1,000); the
+  naive consumer acks each message, like the raw ack-each row. CPU rows: the service process and
+  the Postgres backends of its connections, from readiness to drained, per event — steadier than
+  rates on a shared machine.
 - Duplicates: 10% of the events published again with new \`Nats-Msg-Id\`s (so the stream keeps
   them), after the originals; the rate counts every message drained, and the totals must not move.
 - Naive: one statement per message (event insert + minute rollup upsert) then its ack, on the same
@@ -117,7 +122,8 @@ const SUITES: Record<string, Suite> = {
   transaction). The registry publishes through its outbox relay, which polls: measured as shipped
   (200 ms) and polling every 10 ms. 20 warm-up tenants, then the rows' tenants, one at a time.
 - A usage event published on JetStream, then \`GET /api/v1/usage\` with the tenant's key polled
-  every 2 ms until it counts it. Ingest fetches batches that wait up to 1 s to fill.`,
+  every 2 ms until it counts it. Ingest writes an event reaching an idle consumer after a 20 ms
+  linger (\`USAGE_INGEST_LINGER_MS\`).`,
     run: lifecycleBenchmarks,
     targets: (rows) => {
       const shipped = row(rows, LIFECYCLE_ROWS.provisioned(200));

@@ -24,9 +24,10 @@ const HTTP_BATCH = 500;
 const DRAIN_REPS = Number(process.env.BENCH_USAGE_REPS ?? 2);
 
 export const USAGE_ROWS = {
-  raw: 'jetstream: raw durable consume + ack each (baseline)',
+  raw: 'jetstream: raw durable consume + ack each',
+  rawAll: 'jetstream: raw durable consume + one ack-all per 1,000 (baseline)',
   naive: 'naive consumer: one INSERT (event + rollup upsert) and one ack per message',
-  service: `usage-service drain: ${EVENTS.toLocaleString('en-US')} events, ${TENANTS} tenants`,
+  service: `usage-service drain (USAGE_INGEST_ACK=batch): ${EVENTS.toLocaleString('en-US')} events, ${TENANTS} tenants`,
   duplicates: `usage-service drain with 10% duplicate redeliveries (+${DUPLICATES.toLocaleString('en-US')} messages)`,
   http: `HTTP POST /api/v1/events, ${HTTP_BATCH} per request, 4 in flight`,
   publish: 'jetstream: publish the backlog, one Node client (measured apart)',
@@ -38,14 +39,20 @@ export const USAGE_ROWS = {
 /** `BENCH_USAGE_PROFILE=<dir>`: each draining service writes a V8 CPU profile there on exit. */
 const PROFILE = process.env.BENCH_USAGE_PROFILE
   ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_USAGE_PROFILE}`]
-  : process.env.BENCH_USAGE_DEBUG ? ['--heapsnapshot-signal=SIGUSR2'] : [];
+  : [];
 
-/** `USAGE_*` settings in the bench's environment reach the draining service (to compare them). */
-const SERVICE_SETTINGS = Object.fromEntries(
-  Object.entries(process.env).filter(
-    (entry): entry is [string, string] => entry[0].startsWith('USAGE_') && entry[1] !== undefined,
+/**
+ * The draining service runs with its defaults, acking each round with one ack-all (the
+ * single-ingester deployment); `USAGE_*` settings in the bench's environment override them.
+ */
+const SERVICE_SETTINGS = {
+  USAGE_INGEST_ACK: 'batch',
+  ...Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => entry[0].startsWith('USAGE_') && entry[1] !== undefined,
+    ),
   ),
-);
+};
 
 const codec = JSONCodec<unknown>();
 const USAGE_TABLES =
@@ -126,6 +133,22 @@ export async function usageBenchmarks(): Promise<Sample[]> {
 
     samples.push(
       await rateOf(
+        USAGE_ROWS.rawAll,
+        async () =>
+          EVENTS /
+          (await drainRaw(infra.bus.nc, jsm, {
+            stream,
+            durable: `raw_${randomUUID().slice(0, 8)}`,
+            count: EVENTS,
+            ack: 'batch',
+          })),
+        undefined,
+        DRAIN_REPS,
+      ),
+    );
+
+    samples.push(
+      await rateOf(
         USAGE_ROWS.naive,
         async () => {
           await pool.query(`truncate ${USAGE_TABLES}`);
@@ -148,7 +171,7 @@ export async function usageBenchmarks(): Promise<Sample[]> {
       pgCpu.push(drained.pgCpuUsPerEvent);
       await drained.service.stop();
     }
-    samples.push({ name: USAGE_ROWS.service, baseline: USAGE_ROWS.raw, rates: drains });
+    samples.push({ name: USAGE_ROWS.service, baseline: USAGE_ROWS.rawAll, rates: drains });
 
     // Redeliveries of events already counted: new message ids, so JetStream keeps them.
     await publishBacklog(infra.bus.nc, DUPLICATES, (j) => ({
@@ -165,7 +188,7 @@ export async function usageBenchmarks(): Promise<Sample[]> {
     }
     samples.push({
       name: USAGE_ROWS.duplicates,
-      baseline: USAGE_ROWS.raw,
+      baseline: USAGE_ROWS.rawAll,
       rates: withDuplicates,
     });
     samples.push({ name: USAGE_ROWS.rss, rates: peaks, unit: 'MB' });
@@ -298,12 +321,6 @@ async function serviceDrain(
   );
   const pgCpuUsPerEvent = (pgCpuMs * 1_000) / (messages - atReady!.done);
   const peakRssMb = rss!.stop();
-  if (process.env.BENCH_USAGE_DEBUG) {
-    service.child.kill('SIGUSR2');
-    await sleep(15_000);
-    const metrics = await (await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer test-admin-token-0123456789` } })).text();
-    console.log(metrics.split('\n').filter((l) => /batch_size_(count|sum)|usage_events_total|heap|rss/.test(l)).join('\n'));
-  }
   await checkTotals(pool, expected).catch(async (error: unknown) => {
     await service.stop();
     throw error;
