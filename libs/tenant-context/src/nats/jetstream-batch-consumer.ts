@@ -35,8 +35,10 @@ export interface BatchRejection<T> {
  */
 export type BatchAckMode = 'each' | 'batch';
 
-export interface JetStreamBatchConsumerOptions<S extends z.ZodType>
-  extends Omit<DurableConsumerOptions, 'ackPolicy'> {
+export interface JetStreamBatchConsumerOptions<S extends z.ZodType> extends Omit<
+  DurableConsumerOptions,
+  'ackPolicy'
+> {
   readonly schema: S;
   /** Most messages written per round. */
   readonly batchSize?: number;
@@ -259,7 +261,8 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
         return true;
       }
       if (attempt >= (this.options.maxDeliver ?? 5)) {
-        const detail = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+        const detail =
+          outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
         return this.settleAll(
           group.messages.map((msg) => ({ msg, reason: 'HANDLER_FAILED', detail })),
         );
