@@ -18,7 +18,7 @@ import {
   type BatchAckMode,
   type TenantContext,
 } from '../src';
-import { ensureDurableConsumer } from '../src/nats/jetstream-intake';
+import { ensureDurableConsumer, type DurableConsumerOptions } from '../src/nats/jetstream-intake';
 import { createFixtureDatabase, initFixtureOrm } from './fixtures.db';
 import { Widget } from './fixtures.entities';
 
@@ -162,87 +162,113 @@ describe.each<BatchAckMode>(['each', 'batch'])(
 );
 
 /**
- * The ack-all hazard: a reader died holding deliveries it never settled. Had the server handed
- * the next reader newer messages first, that reader's ack-all would have settled the dead one's
- * messages unseen; the consumer is restarted from its ack floor instead.
+ * The ack-all hazard: an ack-all settles every earlier delivery, so nothing delivered may be left
+ * behind unwritten — neither what a reader that died was holding (had the server handed the next
+ * reader newer messages first, their ack-all would have settled the dead one's unseen), nor a
+ * round that failed unexpectedly. Both are read again from the ack floor.
  */
-describe('JetStream batch consumer, acks batch: a previous reader died with unsettled deliveries', () => {
+describe('JetStream batch consumer, acks batch: nothing delivered is settled unwritten', () => {
   const TOTAL = 300;
   let db: TestDatabase;
-  let bus: TestBus;
   let orm: MikroORM<PostgreSqlDriver>;
   let context: TenantContext;
-  let consumer: JetStreamBatchConsumer<typeof Metered.schema> | undefined;
-  const tenantId = randomUUID();
 
   beforeAll(async () => {
-    const fixture = await createFixtureDatabase('tb_batchdead');
+    const fixture = await createFixtureDatabase('tb_batchfloor');
     db = fixture.db;
     ({ orm, context } = await initFixtureOrm(fixture));
-    bus = await createTestBus('tb_batchdead');
   });
 
   afterAll(async () => {
-    await consumer?.stop();
-    await bus?.close();
     await orm?.close(true);
     await db?.drop();
   });
 
-  it('writes every message once: none is settled by an ack-all before it was seen', async () => {
-    const naming = new BusNaming(bus.prefix);
-    const stream = naming.stream('metered');
-    const jsm = await bus.nc.jetstreamManager();
-    await jsm.streams.add({ name: stream, subjects: [naming.subject('metered.>')] });
-    const publisher = new TenantBus(bus.nc, naming, context);
-    for (let i = 0; i < TOTAL; i += 1)
-      await context.runWithTenant(tenantId, () =>
-        publisher.publishDurable(Metered, { name: `w-${i}` }),
-      );
-    const durable = {
-      stream,
-      durable: 'metered-writer',
-      filterSubject: naming.subject('metered.>'),
-    };
-    await ensureDurableConsumer(bus.nc, { ...durable, ackPolicy: AckPolicy.All });
-    // The dead reader: the first 50 messages delivered, never acked (nor redelivered for 30 s).
-    const fetched = await (
-      await bus.nc.jetstream().consumers.get(stream, durable.durable)
-    ).fetch({ max_messages: 50, expires: 2_000 });
-    let held = 0;
-    for await (const msg of fetched) if (msg.info.streamSequence > 0) held += 1;
-    expect(held).toBe(50);
-
-    consumer = new JetStreamBatchConsumer(
-      bus.nc,
-      context,
-      new DeadLetterPublisher(bus.nc, naming),
-      {
-        ...durable,
-        schema: Metered.schema,
-        batchSize: 40,
-        ack: 'batch',
-        handleBatch: async (items) => {
-          const em = orm.em as EntityManager;
-          for (const { payload } of items) em.create(Widget, { name: payload.name });
-          await em.flush();
+  /** Publishes TOTAL messages of a fresh tenant, drains them, and counts what was written. */
+  async function drain(
+    prepare: (durable: DurableConsumerOptions, bus: TestBus) => Promise<void>,
+    verifyTenant?: () => Promise<boolean>,
+  ): Promise<{ n: number; names: number }> {
+    const bus = await createTestBus('tb_batchfloor');
+    const tenantId = randomUUID();
+    let consumer: JetStreamBatchConsumer<typeof Metered.schema> | undefined;
+    try {
+      const naming = new BusNaming(bus.prefix);
+      const stream = naming.stream('metered');
+      const jsm = await bus.nc.jetstreamManager();
+      await jsm.streams.add({ name: stream, subjects: [naming.subject('metered.>')] });
+      const publisher = new TenantBus(bus.nc, naming, context);
+      for (let i = 0; i < TOTAL; i += 1)
+        await context.runWithTenant(tenantId, () =>
+          publisher.publishDurable(Metered, { name: `w-${i}` }),
+        );
+      const durable = {
+        stream,
+        durable: 'metered-writer',
+        filterSubject: naming.subject('metered.>'),
+      };
+      await prepare(durable, bus);
+      consumer = new JetStreamBatchConsumer(
+        bus.nc,
+        context,
+        new DeadLetterPublisher(bus.nc, naming),
+        {
+          ...durable,
+          schema: Metered.schema,
+          batchSize: 40,
+          ack: 'batch',
+          verifyTenant,
+          handleBatch: async (items) => {
+            const em = orm.em as EntityManager;
+            for (const { payload } of items) em.create(Widget, { name: payload.name });
+            await em.flush();
+          },
         },
-      },
-    );
-    await consumer.start();
-    await waitFor(
-      async () => {
-        const info = await jsm.consumers.info(stream, durable.durable);
-        return info.num_pending + info.num_ack_pending === 0 ? true : undefined;
-      },
-      { timeoutMs: 20_000, what: 'the stream settled' },
-    );
-    await consumer.stop();
-    const [{ n, names }] = await db.query<{ n: number; names: number }>(
+      );
+      await consumer.start();
+      await waitFor(
+        async () => {
+          const info = await jsm.consumers.info(stream, durable.durable);
+          return info.num_pending + info.num_ack_pending === 0 ? true : undefined;
+        },
+        { timeoutMs: 20_000, what: 'the stream settled' },
+      );
+    } finally {
+      await consumer?.stop();
+      await bus.close();
+    }
+    const [counts] = await db.query<{ n: number; names: number }>(
       'select count(*)::int as n, count(distinct name)::int as names from widget where tenant_id = $1',
       [tenantId],
     );
-    expect(names).toBe(TOTAL);
-    expect(n).toBe(TOTAL);
+    return counts;
+  }
+
+  it('a reader died holding deliveries: the next one writes every message once', async () => {
+    const counts = await drain(async (durable, bus) => {
+      await ensureDurableConsumer(bus.nc, { ...durable, ackPolicy: AckPolicy.All });
+      // The dead reader: the first 50 messages delivered, never acked (nor redelivered for 30 s).
+      const fetched = await (
+        await bus.nc.jetstream().consumers.get(durable.stream, durable.durable)
+      ).fetch({ max_messages: 50, expires: 2_000 });
+      let held = 0;
+      for await (const msg of fetched) if (msg.info.streamSequence > 0) held += 1;
+      expect(held).toBe(50);
+    });
+    expect(counts).toEqual({ n: TOTAL, names: TOTAL });
+  });
+
+  it('a round fails unexpectedly: it is read again, every message written once', async () => {
+    let failures = 0;
+    const counts = await drain(
+      async () => undefined,
+      async () => {
+        if (failures > 0) return true;
+        failures += 1;
+        throw new Error('planned: tenant directory unreachable');
+      },
+    );
+    expect(failures).toBe(1);
+    expect(counts).toEqual({ n: TOTAL, names: TOTAL });
   });
 });

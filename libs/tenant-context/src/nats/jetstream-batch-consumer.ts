@@ -113,8 +113,8 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
   private round?: Promise<void>;
   private linger?: NodeJS.Timeout;
   private running = false;
-  /** `batch` mode: set when a round could not be settled; nothing later may be acked. */
-  private floorBroken = false;
+  /** Rewinds since the last settled round: they back off. */
+  private rewinds = 0;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -132,21 +132,48 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
   }
 
   async start(): Promise<void> {
+    await this.deadLetters.ensureStream();
+    this.running = true;
+    await this.subscribe();
+  }
+
+  private async subscribe(): Promise<void> {
     // Room for the round being written and the one arriving meanwhile: this bounds memory too.
     await ensureDurableConsumer(this.nc, {
       maxAckPending: Math.max(2 * this.batchSize, 1_000),
       ...this.options,
       ackPolicy: this.batchAcks ? AckPolicy.All : AckPolicy.Explicit,
     });
-    await this.deadLetters.ensureStream();
     const consumer = await this.nc
       .jetstream()
       .consumers.get(this.options.stream, this.options.durable);
-    this.running = true;
     this.messages = await consumer.consume({
       max_messages: this.batchSize,
       callback: (msg) => this.onMessage(msg),
     });
+  }
+
+  /**
+   * `batch` mode, after a round that could not be settled: a later ack-all would settle its
+   * messages unwritten, so the consumer is restarted from its ack floor (see
+   * `ensureDurableConsumer`) and everything after the floor is read again.
+   */
+  private async rewind(): Promise<void> {
+    this.messages?.stop();
+    this.messages = undefined;
+    this.arrived = [];
+    this.logger.warn({ msg: 'round not settled; re-reading from the ack floor' });
+    while (this.running) {
+      this.rewinds += 1;
+      await sleep(backoffMs(this.rewinds));
+      if (!this.running) return;
+      try {
+        await this.subscribe();
+        return;
+      } catch (error) {
+        this.logger.error({ msg: 'resubscribe failed', error: String(error) });
+      }
+    }
   }
 
   /**
@@ -181,9 +208,12 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
     this.linger = undefined;
     const batch = this.arrived.splice(0, this.batchSize);
     this.round = this.process(batch)
-      .catch((error: unknown) =>
-        this.logger.error({ msg: 'batch round failed', error: String(error) }),
-      )
+      .catch((error: unknown) => {
+        this.logger.error({ msg: 'batch round failed', error: String(error) });
+        // `each`: its unacked messages come back after the ack wait.
+        return !this.batchAcks;
+      })
+      .then((settled) => (settled ? undefined : this.rewind()))
       .finally(() => {
         this.round = undefined;
         // What arrived meanwhile has waited long enough: no linger.
@@ -191,7 +221,8 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
       });
   }
 
-  private async process(batch: JsMsg[]): Promise<void> {
+  /** Writes, dead-letters and acks one round; false (`batch` mode) if it could not settle it. */
+  private async process(batch: JsMsg[]): Promise<boolean> {
     const refused: Refusal[] = [];
     const groups = new Map<string, TenantGroup<z.output<S>>>();
     for (const msg of batch) {
@@ -232,13 +263,14 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
           if (!(await this.commit(group, batch))) settled = false;
       }),
     );
-    if (!this.batchAcks) return;
-    if (!settled) this.floorBroken = true;
-    if (this.floorBroken) return;
+    if (!this.batchAcks) return true;
+    if (!settled) return false;
     // Ack-all: the highest stream sequence of the round settles it and every earlier delivery.
     let last = batch[0];
     for (const msg of batch) if (msg.info.streamSequence > last.info.streamSequence) last = msg;
     last.ack();
+    this.rewinds = 0;
+    return true;
   }
 
   /**
