@@ -74,13 +74,21 @@ const SUITES: Record<string, Suite> = {
     notes: `- The built usage-service runs as its own process (defaults — rounds of ≤ 5,000, 4 tenant groups
   at once — with \`USAGE_INGEST_ACK=batch\`: one ack-all per round, the single-ingester deployment;
   \`USAGE_*\` variables given to the bench override them) on a backlog pre-filled while it was
-  stopped; the clock runs from its first acknowledged message to the last (boot not counted). Every drain starts from empty tables and a new durable,
-  and its totals are checked in SQL — events, distinct tenants, rollup and period counts and sums,
-  the same count per tenant — or the run fails.
+  stopped; the clock runs from its first acknowledged message to the last (boot not counted).
+  Every drain starts from empty tables and a new durable, and its totals are checked in SQL —
+  events, distinct tenants, rollup and period counts and sums, the same count per tenant — or the
+  run fails.
 - The ceiling it is compared with is a raw consumer acking the same way (ack-all per 1,000); the
   naive consumer acks each message, like the raw ack-each row. CPU rows: the service process and
   the Postgres backends of its connections, from readiness to drained, per event — steadier than
   rates on a shared machine.
+- Where it goes (V8 profiles, CPU rows): every tenant group of a round is its own transaction
+  (EntityManager fork, BEGIN, \`set_config\`, the write statement, COMMIT, spans), and with 100
+  tenants a round of 5,000 gives groups of ~50, so per-group work dominates: CPU per event falls
+  as rounds grow (20k events, loaded: rounds of 2,000 → 243 µs service + 121 µs Postgres; 5,000 →
+  133 + 60; 10,000 → 113 + 47). Ack-each costs ~25 µs of client and ~25 µs of nats-server CPU per
+  message here, ack-all ~4 + 7. Peak RSS is V8 heap slack, not data: the live heap after a drain is
+  ~52 MB, and \`--max-old-space-size=160\` held the peak at 191 MB (50k events) at similar CPU.
 - Duplicates: 10% of the events published again with new \`Nats-Msg-Id\`s (so the stream keeps
   them), after the originals; the rate counts every message drained, and the totals must not move.
 - Naive: one statement per message (event insert + minute rollup upsert) then its ack, on the same
@@ -91,6 +99,7 @@ const SUITES: Record<string, Suite> = {
     targets: (rows) => {
       const service = row(rows, USAGE_ROWS.service);
       const naive = row(rows, USAGE_ROWS.naive);
+      const ackEach = row(rows, USAGE_ROWS.raw);
       return [
         {
           target: 'usage: ≥ 30,000 events/s drained',
@@ -103,8 +112,8 @@ const SUITES: Record<string, Suite> = {
           met: service.median / naive.median >= 10,
         },
         {
-          target: 'usage: ≥ 40% of raw consume + ack',
-          measured: percent(service.ratio!),
+          target: 'usage: ≥ 40% of raw consume + ack (acking the same way)',
+          measured: `${percent(service.ratio!)} of ack-all (${percent(service.median / ackEach.median)} of ack-each)`,
           met: service.ratio! >= 0.4,
         },
         {
