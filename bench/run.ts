@@ -86,8 +86,8 @@ const SUITES: Record<string, Suite> = {
   (EntityManager fork, BEGIN, \`set_config\`, the write statement, COMMIT, spans), and with 100
   tenants a round of 5,000 gives groups of ~50, so per-group work dominates: CPU per event falls
   as rounds grow (20k events, loaded: rounds of 2,000 → 243 µs service + 121 µs Postgres; 5,000 →
-  133 + 60; 10,000 → 113 + 47). Ack-each costs ~25 µs of client and ~25 µs of nats-server CPU per
-  message here, ack-all ~4 + 7. Peak RSS is V8 heap slack, not data: the live heap after a drain is
+  133 + 60; 10,000 → 113 + 47). A raw reader acking each message used ~30 µs of its own and ~30 µs
+  of nats-server CPU per message here, with ack-all ~7 and ~4. Peak RSS is V8 heap slack, not data: the live heap after a drain is
   ~52 MB, and \`--max-old-space-size=160\` held the peak at 191 MB (50k events) at similar CPU.
 - Duplicates: 10% of the events published again with new \`Nats-Msg-Id\`s (so the stream keeps
   them), after the originals; the rate counts every message drained, and the totals must not move.
