@@ -23,24 +23,6 @@ const HTTP_BATCH = 500;
 /** Draining 200k events takes a while: fewer repetitions than the other suites. */
 const DRAIN_REPS = Number(process.env.BENCH_USAGE_REPS ?? 2);
 
-export const USAGE_ROWS = {
-  raw: 'jetstream: raw durable consume + ack each',
-  rawAll: 'jetstream: raw durable consume + one ack-all per 1,000 (baseline)',
-  naive: 'naive consumer: one INSERT (event + rollup upsert) and one ack per message',
-  service: `usage-service drain (USAGE_INGEST_ACK=batch): ${EVENTS.toLocaleString('en-US')} events, ${TENANTS} tenants`,
-  duplicates: `usage-service drain with 10% duplicate redeliveries (+${DUPLICATES.toLocaleString('en-US')} messages)`,
-  http: `HTTP POST /api/v1/events, ${HTTP_BATCH} per request, 4 in flight`,
-  publish: 'jetstream: publish the backlog, one Node client (measured apart)',
-  rss: 'usage-service peak RSS while draining',
-  cpu: 'usage-service process CPU per event drained (no duplicates)',
-  pgCpu: "Postgres CPU per event drained (the service's connections, no duplicates)",
-} as const;
-
-/** `BENCH_USAGE_PROFILE=<dir>`: each draining service writes a V8 CPU profile there on exit. */
-const PROFILE = process.env.BENCH_USAGE_PROFILE
-  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_USAGE_PROFILE}`]
-  : [];
-
 /**
  * The draining service runs with its defaults, acking each round with one ack-all (the
  * single-ingester deployment); `USAGE_*` settings in the bench's environment override them.
@@ -53,6 +35,24 @@ const SERVICE_SETTINGS = {
     ),
   ),
 };
+
+export const USAGE_ROWS = {
+  raw: 'jetstream: raw durable consume + ack each',
+  rawAll: 'jetstream: raw durable consume + one ack-all per 1,000 (baseline)',
+  naive: 'naive consumer: one INSERT (event + rollup upsert) and one ack per message',
+  service: `usage-service drain (USAGE_INGEST_ACK=${SERVICE_SETTINGS.USAGE_INGEST_ACK}): ${EVENTS.toLocaleString('en-US')} events, ${TENANTS} tenants`,
+  duplicates: `usage-service drain with 10% duplicate redeliveries (+${DUPLICATES.toLocaleString('en-US')} messages)`,
+  http: `HTTP POST /api/v1/events, ${HTTP_BATCH} per request, 4 in flight`,
+  publish: 'jetstream: publish the backlog, one Node client (measured apart)',
+  rss: 'usage-service peak RSS while draining',
+  cpu: 'usage-service process CPU per event drained (no duplicates)',
+  pgCpu: "Postgres CPU per event drained (the service's connections, no duplicates)",
+} as const;
+
+/** `BENCH_USAGE_PROFILE=<dir>`: each draining service writes a V8 CPU profile there on exit. */
+const PROFILE = process.env.BENCH_USAGE_PROFILE
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_USAGE_PROFILE}`]
+  : [];
 
 const codec = JSONCodec<unknown>();
 const USAGE_TABLES =
