@@ -23,15 +23,30 @@ const HTTP_BATCH = 500;
 /** Draining 200k events takes a while: fewer repetitions than the other suites. */
 const DRAIN_REPS = Number(process.env.BENCH_USAGE_REPS ?? 2);
 
+/**
+ * The draining service runs with its defaults, acking each round with one ack-all (the
+ * single-ingester deployment); `USAGE_*` settings in the bench's environment override them.
+ */
+const SERVICE_SETTINGS = {
+  USAGE_INGEST_ACK: 'batch',
+  ...Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => entry[0].startsWith('USAGE_') && entry[1] !== undefined,
+    ),
+  ),
+};
+
 export const USAGE_ROWS = {
-  raw: 'jetstream: raw durable consume + ack each (baseline)',
+  raw: 'jetstream: raw durable consume + ack each',
+  rawAll: 'jetstream: raw durable consume + one ack-all per 1,000 (baseline)',
   naive: 'naive consumer: one INSERT (event + rollup upsert) and one ack per message',
-  service: `usage-service drain: ${EVENTS.toLocaleString('en-US')} events, ${TENANTS} tenants`,
+  service: `usage-service drain (USAGE_INGEST_ACK=${SERVICE_SETTINGS.USAGE_INGEST_ACK}): ${EVENTS.toLocaleString('en-US')} events, ${TENANTS} tenants`,
   duplicates: `usage-service drain with 10% duplicate redeliveries (+${DUPLICATES.toLocaleString('en-US')} messages)`,
   http: `HTTP POST /api/v1/events, ${HTTP_BATCH} per request, 4 in flight`,
   publish: 'jetstream: publish the backlog, one Node client (measured apart)',
   rss: 'usage-service peak RSS while draining',
   cpu: 'usage-service process CPU per event drained (no duplicates)',
+  pgCpu: "Postgres CPU per event drained (the service's connections, no duplicates)",
 } as const;
 
 /** `BENCH_USAGE_PROFILE=<dir>`: each draining service writes a V8 CPU profile there on exit. */
@@ -100,21 +115,21 @@ export async function usageBenchmarks(): Promise<Sample[]> {
     await publishBacklog(infra.bus.nc, EVENTS, message);
     samples.push({ name: USAGE_ROWS.publish, rates: [EVENTS / seconds(published)] });
 
-    samples.push(
-      await rateOf(
-        USAGE_ROWS.raw,
-        async () =>
-          EVENTS /
-          (await drainRaw(infra.bus.nc, jsm, {
-            stream,
-            durable: `raw_${randomUUID().slice(0, 8)}`,
-            count: EVENTS,
-            ack: 'each',
-          })),
-        undefined,
-        DRAIN_REPS,
-      ),
-    );
+    // The ceilings: a raw reader of the same backlog, acking each message or once per 1,000.
+    for (const [name, ack] of [
+      [USAGE_ROWS.raw, 'each'],
+      [USAGE_ROWS.rawAll, 'batch'],
+    ] as const) {
+      const drain = async () =>
+        EVENTS /
+        (await drainRaw(infra.bus.nc, jsm, {
+          stream,
+          durable: `raw_${randomUUID().slice(0, 8)}`,
+          count: EVENTS,
+          ack,
+        }));
+      samples.push(await rateOf(name, drain, undefined, DRAIN_REPS));
+    }
 
     samples.push(
       await rateOf(
@@ -131,14 +146,16 @@ export async function usageBenchmarks(): Promise<Sample[]> {
     const drains: number[] = [];
     const peaks: number[] = [];
     const cpu: number[] = [];
+    const pgCpu: number[] = [];
     for (let rep = 0; rep < DRAIN_REPS; rep += 1) {
       const drained = await serviceDrain(infra, pool, stream, EVENTS, expected);
       drains.push(drained.rate);
       peaks.push(drained.peakRssMb);
       cpu.push(drained.cpuUsPerEvent);
+      pgCpu.push(drained.pgCpuUsPerEvent);
       await drained.service.stop();
     }
-    samples.push({ name: USAGE_ROWS.service, baseline: USAGE_ROWS.raw, rates: drains });
+    samples.push({ name: USAGE_ROWS.service, baseline: USAGE_ROWS.rawAll, rates: drains });
 
     // Redeliveries of events already counted: new message ids, so JetStream keeps them.
     await publishBacklog(infra.bus.nc, DUPLICATES, (j) => ({
@@ -155,11 +172,12 @@ export async function usageBenchmarks(): Promise<Sample[]> {
     }
     samples.push({
       name: USAGE_ROWS.duplicates,
-      baseline: USAGE_ROWS.raw,
+      baseline: USAGE_ROWS.rawAll,
       rates: withDuplicates,
     });
     samples.push({ name: USAGE_ROWS.rss, rates: peaks, unit: 'MB' });
     samples.push({ name: USAGE_ROWS.cpu, rates: cpu, unit: 'µs CPU/event' });
+    samples.push({ name: USAGE_ROWS.pgCpu, rates: pgCpu, unit: 'µs CPU/event' });
 
     const running = service!;
     let sent = 0;
@@ -239,16 +257,21 @@ async function serviceDrain(
   const jsm = await infra.bus.nc.jetstreamManager();
   await pool.query(`truncate ${USAGE_TABLES}`);
   await jsm.consumers.delete(stream, INGEST_DURABLE).catch(() => undefined);
-  const starting = startServiceProcess('usage-service', usageServiceEnv(infra), PROFILE);
+  const starting = startServiceProcess(
+    'usage-service',
+    usageServiceEnv(infra, SERVICE_SETTINGS),
+    PROFILE,
+  );
   let failure: Error | undefined;
   let rss: { stop(): number } | undefined;
   // Sampled from readiness (boot overlaps the drain's start; RSS does not shrink meanwhile).
   let latest = 0;
-  let atReady: { cpuMs: number; done: number } | undefined;
+  let atReady: { cpuMs: number; done: number; backends: Map<number, number> } | undefined;
   void starting.then(
-    (started) => {
+    async (started) => {
       rss = sampleRss(started.child.pid!);
-      atReady = { cpuMs: cpuMs(started.child.pid!), done: latest };
+      atReady = { cpuMs: cpuMs(started.child.pid!), done: latest, backends: new Map() };
+      atReady.backends = await backendCpu(pool, infra.db.appRole);
     },
     (error: unknown) => (failure = error instanceof Error ? error : new Error(String(error))),
   );
@@ -274,12 +297,36 @@ async function serviceDrain(
   // CPU of the service process per event, from readiness on: steadier than rates on a busy machine.
   const cpuUsPerEvent =
     ((cpuMs(service.child.pid!) - atReady!.cpuMs) * 1_000) / (messages - atReady!.done);
+  // The database does most of the work on the same cores: its share, from the same moment on.
+  const backends = await backendCpu(pool, infra.db.appRole);
+  const pgCpuMs = [...backends].reduce(
+    (sum, [pid, used]) => sum + used - (atReady!.backends.get(pid) ?? 0),
+    0,
+  );
+  const pgCpuUsPerEvent = (pgCpuMs * 1_000) / (messages - atReady!.done);
   const peakRssMb = rss!.stop();
   await checkTotals(pool, expected).catch(async (error: unknown) => {
     await service.stop();
     throw error;
   });
-  return { rate, service, peakRssMb, cpuUsPerEvent };
+  return { rate, service, peakRssMb, cpuUsPerEvent, pgCpuUsPerEvent };
+}
+
+/** CPU used so far by each Postgres backend serving `role` (the service's pool), by pid. */
+async function backendCpu(pool: Pool, role: string): Promise<Map<number, number>> {
+  const { rows } = await pool.query<{ pid: number }>(
+    'select pid from pg_stat_activity where datname = current_database() and usename = $1',
+    [role],
+  );
+  const used = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      used.set(pid, cpuMs(pid));
+    } catch {
+      // the backend ended meanwhile
+    }
+  }
+  return used;
 }
 
 async function waitForDrained(

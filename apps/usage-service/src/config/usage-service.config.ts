@@ -16,8 +16,14 @@ export const UsageServiceConfigSchema = serviceConfigSchema('usage-service', 300
     .optional(),
   /** Consume the usage stream (off for a read-only replica of the query API). */
   USAGE_INGEST_ENABLED: flag('true'),
-  /** Messages fetched per round; each tenant's share is written in one transaction. */
+  /** Most messages per round; each tenant's share is written in one transaction. */
   USAGE_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(5_000),
+  /**
+   * `batch`: one ack-all per round (a fraction of the ack traffic; exactly one ingesting replica
+   * per durable — set `USAGE_INGEST_ENABLED=false` on the others). `each`: one ack per event,
+   * replicas may share the durable.
+   */
+  USAGE_INGEST_ACK: z.enum(['batch', 'each']).default('each'),
   /** How long a fetched, unacknowledged event waits before redelivery (e.g. after a crash). */
   USAGE_INGEST_ACK_WAIT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   /**
@@ -27,8 +33,11 @@ export const UsageServiceConfigSchema = serviceConfigSchema('usage-service', 300
   USAGE_INGEST_MAX_DELIVER: z.coerce.number().int().min(1).max(1_000).default(20),
   /** Tenant groups of a batch written at once, each in its own transaction and connection. */
   USAGE_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),
-  /** How long a round waits to fill its batch (nats.js needs ≥ 1000 ms). */
-  USAGE_INGEST_MAX_WAIT_MS: z.coerce.number().int().min(1_000).max(60_000).default(1_000),
+  /**
+   * How long an event arriving at an idle consumer waits for others before it is written; under
+   * load a round takes whatever arrived while the previous one was written.
+   */
+  USAGE_INGEST_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(20),
   /** Events older than this are refused: late events would rewrite invoiced periods. */
   USAGE_MAX_EVENT_AGE_DAYS: z.coerce.number().int().min(1).max(3_650).default(35),
   /** Events further in the future than this are refused (clock skew allowance). */

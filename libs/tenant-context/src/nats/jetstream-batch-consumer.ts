@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { JsMsg, NatsConnection } from 'nats';
+import { AckPolicy, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import type { z } from 'zod';
 import type { TenantContext } from '../context/tenant-context';
 import { TENANT_SPAN_ATTRIBUTES } from '../observability/tenant-span.processor';
@@ -28,14 +28,31 @@ export interface BatchRejection<T> {
   readonly detail: string;
 }
 
-export interface JetStreamBatchConsumerOptions<S extends z.ZodType> extends DurableConsumerOptions {
+/**
+ * How a round's messages are acknowledged.
+ * `each`: one ack per message; several processes may share the durable.
+ * `batch`: one ack-all per round, once every message of the round is settled (written or
+ * dead-lettered) — far less work for client and server, but an ack-all also settles what other
+ * readers of the durable were delivered, so exactly one process may consume it.
+ */
+export type BatchAckMode = 'each' | 'batch';
+
+export interface JetStreamBatchConsumerOptions<S extends z.ZodType> extends Omit<
+  DurableConsumerOptions,
+  'ackPolicy'
+> {
   readonly schema: S;
-  /** Most messages fetched per round. */
+  /** Most messages written per round. */
   readonly batchSize?: number;
-  /** How long a round waits to fill the batch before processing what it has (nats.js: ≥ 1000). */
-  readonly maxWaitMs?: number;
+  /**
+   * How long the first message after an idle spell waits for company before its round starts.
+   * Under load rounds follow each other without waiting: a round takes what arrived while the
+   * previous one was written.
+   */
+  readonly lingerMs?: number;
+  readonly ack?: BatchAckMode;
   readonly maxDeliver?: number;
-  /** Tenant groups of one batch written at once, each in its own transaction. Default 1. */
+  /** Tenant groups of one round written at once, each in its own transaction. Default 1. */
   readonly groupConcurrency?: number;
   readonly verifyTenant?: TenantVerifier;
   /**
@@ -57,17 +74,50 @@ interface TenantGroup<T> {
   readonly messages: JsMsg[];
 }
 
+interface Refusal {
+  readonly msg: JsMsg;
+  readonly reason: string;
+  readonly detail: string;
+}
+
+/** Delivery facts, parsed from the reply subject only if a handler asks for them. */
+class Delivered implements DeliveredMessage {
+  constructor(private readonly msg: JsMsg) {}
+
+  get subject(): string {
+    return this.msg.subject;
+  }
+
+  get streamSequence(): number {
+    return this.msg.info.streamSequence;
+  }
+
+  get deliveryCount(): number {
+    return this.msg.info.deliveryCount;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const backoffMs = (attempt: number) => Math.min(30_000, 200 * 2 ** attempt);
+
 /**
- * A durable pull consumer for high-volume tenant-scoped streams (usage metering): fetches a
- * batch, dead-letters what may not run (bad header, bad payload), groups the rest by tenant, and
- * writes each group in one transaction of that tenant — RLS still binds every row.
+ * A durable pull consumer for high-volume tenant-scoped streams (usage metering). Messages flow
+ * in continuously; each round takes what has arrived (up to `batchSize`), dead-letters what may
+ * not run (bad header, bad payload, unknown tenant), groups the rest by tenant, and writes each
+ * group in one transaction of that tenant — RLS still binds every row. One round at a time, so
+ * settling (and an ack-all) follows delivery order.
  */
 export class JetStreamBatchConsumer<S extends z.ZodType> {
   private readonly logger: Logger;
   private readonly settler: MessageSettler;
   private readonly maxDeliveries: MaxDeliveriesListener;
+  private messages?: ConsumerMessages;
+  private arrived: JsMsg[] = [];
+  private round?: Promise<void>;
+  private linger?: NodeJS.Timeout;
   private running = false;
-  private loop?: Promise<void>;
+  /** Rewinds since the last settled round: they back off. */
+  private rewinds = 0;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -92,21 +142,61 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
   }
 
   async start(): Promise<void> {
-    // A fetch may not ask for more than the consumer lets be unacknowledged at once.
-    await ensureDurableConsumer(this.nc, {
-      maxAckPending: Math.max(2 * this.batchSize, 1_000),
-      ...this.options,
-    });
     await this.deadLetters.ensureStream();
     this.maxDeliveries.start();
     this.running = true;
-    this.loop = this.run();
+    await this.subscribe();
   }
 
-  /** Finishes the round in flight (commit and ack), then stops; unfetched messages stay on the stream. */
+  private async subscribe(): Promise<void> {
+    // Room for the round being written and the one arriving meanwhile: this bounds memory too.
+    await ensureDurableConsumer(this.nc, {
+      maxAckPending: Math.max(2 * this.batchSize, 1_000),
+      ...this.options,
+      ackPolicy: this.batchAcks ? AckPolicy.All : AckPolicy.Explicit,
+    });
+    const consumer = await this.nc
+      .jetstream()
+      .consumers.get(this.options.stream, this.options.durable);
+    this.messages = await consumer.consume({
+      max_messages: this.batchSize,
+      callback: (msg) => this.onMessage(msg),
+    });
+  }
+
+  /**
+   * `batch` mode, after a round that could not be settled: a later ack-all would settle its
+   * messages unwritten, so the consumer is restarted from its ack floor (see
+   * `ensureDurableConsumer`) and everything after the floor is read again.
+   */
+  private async rewind(): Promise<void> {
+    this.messages?.stop();
+    this.messages = undefined;
+    this.arrived = [];
+    this.logger.warn({ msg: 'round not settled; re-reading from the ack floor' });
+    while (this.running) {
+      this.rewinds += 1;
+      await sleep(backoffMs(this.rewinds));
+      if (!this.running) return;
+      try {
+        await this.subscribe();
+        return;
+      } catch (error) {
+        this.logger.error({ msg: 'resubscribe failed', error: String(error) });
+      }
+    }
+  }
+
+  /**
+   * Stops pulling, then writes and acks what was already delivered; nothing else is taken from
+   * the stream.
+   */
   async stop(): Promise<void> {
     this.running = false;
-    await this.loop;
+    this.messages?.stop();
+    this.messages = undefined;
+    if (this.linger) this.startRound();
+    while (this.round) await this.round;
     await this.maxDeliveries.stop();
   }
 
@@ -114,71 +204,59 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
     return this.options.batchSize ?? 500;
   }
 
-  /**
-   * Fetching the next batch overlaps writing the previous one (the database works while this
-   * process receives), but batches are still written one after another.
-   */
-  private async run(): Promise<void> {
-    const consumer = await this.nc
-      .jetstream()
-      .consumers.get(this.options.stream, this.options.durable);
-    let writing: Promise<void> = Promise.resolve();
-    while (this.running) {
-      const batch: JsMsg[] = [];
-      try {
-        const fetched = await consumer.fetch({
-          max_messages: this.batchSize,
-          expires: Math.max(this.options.maxWaitMs ?? 1_000, 1_000),
-        });
-        for await (const msg of fetched) batch.push(msg);
-      } catch (error) {
-        this.logger.error({ msg: 'batch fetch failed', error: String(error) });
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-      await writing;
-      // What was fetched is always processed, even when stopping: it would otherwise sit
-      // unacknowledged until the ack wait expires.
-      writing = batch.length
-        ? this.process(batch).catch((error: unknown) =>
-            this.logger.error({ msg: 'batch round failed', error: String(error) }),
-          )
-        : Promise.resolve();
-    }
-    await writing;
+  private get batchAcks(): boolean {
+    return this.options.ack === 'batch';
   }
 
-  private async process(batch: JsMsg[]): Promise<void> {
+  private onMessage(msg: JsMsg): void {
+    this.arrived.push(msg);
+    if (this.round) return;
+    if (this.arrived.length >= this.batchSize || !this.running) this.startRound();
+    else this.linger ??= setTimeout(() => this.startRound(), this.options.lingerMs ?? 20);
+  }
+
+  private startRound(): void {
+    clearTimeout(this.linger);
+    this.linger = undefined;
+    const batch = this.arrived.splice(0, this.batchSize);
+    this.round = this.process(batch)
+      .catch((error: unknown) => {
+        this.logger.error({ msg: 'batch round failed', error: String(error) });
+        // `each`: its unacked messages come back after the ack wait.
+        return !this.batchAcks;
+      })
+      .then((settled) => (settled ? undefined : this.rewind()))
+      .finally(() => {
+        this.round = undefined;
+        // What arrived meanwhile has waited long enough: no linger.
+        if (this.arrived.length) this.startRound();
+      });
+  }
+
+  /** Writes, dead-letters and acks one round; false (`batch` mode) if it could not settle it. */
+  private async process(batch: JsMsg[]): Promise<boolean> {
+    const refused: Refusal[] = [];
     const groups = new Map<string, TenantGroup<z.output<S>>>();
     for (const msg of batch) {
       const decoded = decodeMessage(msg, this.options.schema);
       if (!decoded.ok) {
-        await this.settler.deadLetter(msg, decoded.reason, decoded.detail);
+        refused.push({ msg, reason: decoded.reason, detail: decoded.detail });
         continue;
       }
       const admission = admitTenantHeaders(msg.headers, decoded.raw);
       if (!admission.ok) {
-        await this.settler.deadLetter(msg, admission.reason, admission.detail);
+        refused.push({ msg, reason: admission.reason, detail: admission.detail });
         continue;
       }
-      const group = groups.get(admission.tenantId) ?? {
-        tenantId: admission.tenantId,
-        items: [],
-        messages: [],
-      };
-      // `msg.info` parses the reply subject on every access: read it once.
-      const info = msg.info;
-      group.items.push({
-        payload: decoded.payload,
-        message: {
-          subject: msg.subject,
-          streamSequence: info.streamSequence,
-          deliveryCount: info.deliveryCount,
-        },
-      });
+      let group = groups.get(admission.tenantId);
+      if (!group) {
+        group = { tenantId: admission.tenantId, items: [], messages: [] };
+        groups.set(admission.tenantId, group);
+      }
+      group.items.push({ payload: decoded.payload, message: new Delivered(msg) });
       group.messages.push(msg);
-      groups.set(admission.tenantId, group);
     }
-    // Each distinct tenant is verified once per batch, not once per message.
+    // Each distinct tenant is verified once per round, not once per message.
     const queue: TenantGroup<z.output<S>>[] = [];
     for (const group of groups.values()) {
       if (!this.options.verifyTenant || (await this.options.verifyTenant(group.tenantId))) {
@@ -186,39 +264,125 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
         continue;
       }
       const refusal = unknownTenant(group.tenantId);
-      for (const msg of group.messages)
-        await this.settler.deadLetter(msg, refusal.reason, refusal.detail);
+      for (const msg of group.messages) refused.push({ msg, ...refusal });
     }
+    let settled = await this.settleAll(refused);
     // Tenant groups are independent transactions: a few at once keep the database busy.
     const workers = Math.min(this.options.groupConcurrency ?? 1, queue.length);
     await Promise.all(
       Array.from({ length: workers }, async () => {
-        for (let group = queue.shift(); group; group = queue.shift()) await this.commit(group);
+        for (let group = queue.shift(); group; group = queue.shift())
+          if (!(await this.commit(group, batch))) settled = false;
       }),
     );
+    if (!this.batchAcks) return true;
+    if (!settled) return false;
+    // Ack-all: the highest stream sequence of the round settles it and every earlier delivery.
+    let last = batch[0];
+    for (const msg of batch) if (msg.info.streamSequence > last.info.streamSequence) last = msg;
+    last.ack();
+    this.rewinds = 0;
+    return true;
   }
 
-  private async commit(group: TenantGroup<z.output<S>>): Promise<void> {
+  /**
+   * Writes one tenant group. `each`: acks its messages, or naks them for redelivery. `batch`:
+   * retries here until it commits or is dead-lettered (a nak would be settled by the next
+   * ack-all); false when it gave up because the consumer is stopping.
+   */
+  private async commit(group: TenantGroup<z.output<S>>, batch: JsMsg[]): Promise<boolean> {
+    for (let attempt = group.messages[0].info.deliveryCount; ; attempt += 1) {
+      const outcome = await this.write(group);
+      if (outcome.ok) {
+        if (!this.batchAcks)
+          for (const msg of group.messages) if (!outcome.rejected.has(msg)) msg.ack();
+        return this.settleAll(
+          [...outcome.rejected].map(([msg, rejection]) => ({ msg, ...rejection })),
+        );
+      }
+      if (!this.batchAcks) {
+        for (const msg of group.messages) await this.settler.retryOrDeadLetter(msg, outcome.error);
+        return true;
+      }
+      if (attempt >= (this.options.maxDeliver ?? 5)) {
+        const detail =
+          outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+        return this.settleAll(
+          group.messages.map((msg) => ({ msg, reason: 'HANDLER_FAILED', detail })),
+        );
+      }
+      this.logger.warn({
+        msg: 'tenant group failed; will retry',
+        tenant_id: group.tenantId,
+        attempt,
+        error: String(outcome.error),
+      });
+      if (!(await this.waitBeforeRetry(attempt, batch))) return false;
+    }
+  }
+
+  private async write(
+    group: TenantGroup<z.output<S>>,
+  ): Promise<
+    | { ok: true; rejected: Map<JsMsg, { reason: string; detail: string }> }
+    | { ok: false; error: unknown }
+  > {
     const first = group.messages[0];
-    await withConsumerSpan(first.subject, first.headers, async (span) => {
+    return withConsumerSpan(first.subject, first.headers, async (span) => {
       span.setAttribute(TENANT_SPAN_ATTRIBUTES.tenantId, group.tenantId);
       span.setAttribute('messaging.batch.message_count', group.messages.length);
-      let rejections: readonly BatchRejection<z.output<S>>[];
       try {
-        rejections =
+        const rejections =
           (await this.context.runWithTenant(group.tenantId, () =>
             this.options.handleBatch(group.items),
           )) ?? [];
+        const byItem = new Map(rejections.map((rejection) => [rejection.item, rejection]));
+        const rejected = new Map<JsMsg, { reason: string; detail: string }>();
+        group.items.forEach((item, index) => {
+          const rejection = byItem.get(item);
+          if (rejection) rejected.set(group.messages[index], rejection);
+        });
+        return { ok: true, rejected };
       } catch (error) {
-        for (const msg of group.messages) await this.settler.retryOrDeadLetter(msg, error);
-        return;
-      }
-      const rejected = new Map(rejections.map((rejection) => [rejection.item, rejection]));
-      for (const [index, msg] of group.messages.entries()) {
-        const rejection = rejected.get(group.items[index]);
-        if (rejection) await this.settler.deadLetter(msg, rejection.reason, rejection.detail);
-        else msg.ack();
+        span.recordException(error as Error);
+        return { ok: false, error };
       }
     });
+  }
+
+  /**
+   * Dead-letters refused messages. `each`: each is then terminated (or nak'ed if its letter could
+   * not be written). `batch`: the round's ack-all covers them once their letters are written, so
+   * a failed letter is retried here; false when it gave up because the consumer is stopping.
+   */
+  private async settleAll(refused: readonly Refusal[]): Promise<boolean> {
+    if (!this.batchAcks) {
+      await Promise.all(refused.map((r) => this.settler.deadLetter(r.msg, r.reason, r.detail)));
+      return true;
+    }
+    const results = await Promise.all(
+      refused.map(async (r) => {
+        for (let attempt = 1; ; attempt += 1) {
+          if (await this.settler.recordDeadLetter(r.msg, r.reason, r.detail)) return true;
+          if (!(await this.waitBeforeRetry(attempt, [r.msg]))) return false;
+        }
+      }),
+    );
+    return results.every(Boolean);
+  }
+
+  /**
+   * Backs off before retrying in place; meanwhile the held messages (and what arrived after them)
+   * are marked in progress so the server does not hand them out again. False when stopping.
+   */
+  private async waitBeforeRetry(attempt: number, held: readonly JsMsg[]): Promise<boolean> {
+    const until = Date.now() + backoffMs(attempt);
+    const ackWaitMs = this.options.ackWaitMs ?? 30_000;
+    while (this.running && Date.now() < until) {
+      for (const msg of held) msg.working();
+      for (const msg of this.arrived) msg.working();
+      await sleep(Math.min(until - Date.now(), ackWaitMs / 3));
+    }
+    return this.running;
   }
 }

@@ -23,25 +23,67 @@ export interface DurableConsumerOptions {
   readonly maxAckPending?: number;
   /** Deliveries before the server gives up (its advisory is dead-lettered). */
   readonly maxDeliver?: number;
+  /**
+   * `explicit` (default): every message is acked on its own, so readers may share the durable.
+   * `all`: one ack settles every earlier delivery, so the durable must have a single reader.
+   */
+  readonly ackPolicy?: AckPolicy.Explicit | AckPolicy.All;
 }
 
-/** Creates (or updates) the durable pull consumer. Redelivery is bounded; nothing ends silently. */
+/**
+ * Creates the durable pull consumer, or tunes an existing one (ack wait, max ack pending, max
+ * deliver). Redelivery is bounded; nothing ends silently.
+ *
+ * An ack-all consumer (or one switching ack policy, which the server cannot update) that still
+ * has unacknowledged deliveries is recreated from its ack floor: the server would otherwise hand
+ * newer messages out first, and their ack-all would settle the older ones unseen. Everything past
+ * the floor is delivered again, which the readers' idempotency absorbs.
+ */
 export async function ensureDurableConsumer(
   nc: NatsConnection,
   options: DurableConsumerOptions,
 ): Promise<void> {
   const jsm = await nc.jetstreamManager();
-  await jsm.consumers.add(options.stream, {
-    durable_name: options.durable,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: options.filterSubject,
+  const ackPolicy = options.ackPolicy ?? AckPolicy.Explicit;
+  const tunable = {
     ack_wait: (options.ackWaitMs ?? 30_000) * 1_000_000,
     ...(options.maxAckPending ? { max_ack_pending: options.maxAckPending } : {}),
     // A failing handler is dead-lettered by its consumer on the last delivery; one that never
     // settles (hangs, crashes the process) ends in the server's advisory: MaxDeliveriesListener.
     max_deliver: options.maxDeliver ?? DEFAULT_MAX_DELIVER,
+  };
+  const create = (start: { deliver_policy: DeliverPolicy; opt_start_seq?: number }) =>
+    jsm.consumers.add(options.stream, {
+      durable_name: options.durable,
+      ack_policy: ackPolicy,
+      filter_subject: options.filterSubject,
+      ...start,
+      ...tunable,
+    });
+  const existing = await jsm.consumers
+    .info(options.stream, options.durable)
+    .catch((error: unknown) => {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    });
+  if (!existing) {
+    await create({ deliver_policy: DeliverPolicy.All });
+    return;
+  }
+  const inherited = ackPolicy === AckPolicy.All && existing.num_ack_pending > 0;
+  if (existing.config.ack_policy === ackPolicy && !inherited) {
+    await jsm.consumers.update(options.stream, options.durable, tunable);
+    return;
+  }
+  await jsm.consumers.delete(options.stream, options.durable);
+  await create({
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: existing.ack_floor.stream_seq + 1,
   });
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Error && /not found/i.test(error.message);
 }
 
 export type Decoded<T> =
@@ -86,6 +128,12 @@ export class MessageSettler {
   ) {}
 
   async deadLetter(msg: JsMsg, reason: string, detail: string): Promise<void> {
+    if (await this.recordDeadLetter(msg, reason, detail)) msg.term();
+    else msg.nak(1_000);
+  }
+
+  /** Writes the dead letter (without settling the message); false if it could not be written. */
+  async recordDeadLetter(msg: JsMsg, reason: string, detail: string): Promise<boolean> {
     try {
       await this.deadLetters.publish({
         subject: msg.subject,
@@ -94,17 +142,17 @@ export class MessageSettler {
         reason,
         detail,
       });
-      msg.term();
-      this.onDeadLetter?.(reason);
-      this.logger.warn({ msg: 'message dead-lettered', subject: msg.subject, reason, detail });
     } catch (error) {
       this.logger.error({
-        msg: 'dead-letter publish failed; message will be redelivered',
+        msg: 'dead-letter publish failed; message will be retried',
         reason,
         error: String(error),
       });
-      msg.nak(1_000);
+      return false;
     }
+    this.onDeadLetter?.(reason);
+    this.logger.warn({ msg: 'message dead-lettered', subject: msg.subject, reason, detail });
+    return true;
   }
 
   async retryOrDeadLetter(msg: JsMsg, error: unknown): Promise<void> {
