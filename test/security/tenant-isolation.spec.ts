@@ -89,7 +89,7 @@ describe('security: tenant isolation under concurrent load', () => {
           SYNC_SIMULATED_HISTORY_DAYS: '2',
           USAGE_FLUSH_MS: '500',
         },
-        'usage-service': { USAGE_INGEST_MAX_WAIT_MS: '1000' },
+        'usage-service': {},
       },
       // Debug, not trace: at this volume trace logging alone would take minutes.
       'debug',
