@@ -30,4 +30,4 @@ USER node
 # The Nest CLI (tsc builder) keeps the source tree layout under dist/apps/<service>/.
 # `exec` makes node PID 1, so SIGTERM from `docker stop` reaches Nest's shutdown hooks.
 # The V8 flag is SERVICE_NODE_FLAGS (libs/testing/src/service-process.ts): keep them the same.
-CMD ["sh", "-c", "exec node --max-semi-space-size=8 dist/apps/${SERVICE}/apps/${SERVICE}/src/main.js"]
+CMD ["sh", "-c", "exec node --max-semi-space-size=8 --max-old-space-size=192 dist/apps/${SERVICE}/apps/${SERVICE}/src/main.js"]

@@ -210,13 +210,14 @@ const SUITES: Record<string, Suite> = {
     notes: `- VmRSS of each built service's process (Linux /proc), the stack of three with a database
   each. Idle: the median of 10 samples 5 s after 20 tenants were provisioned. Loaded: the peak
   (sampled every 100 ms) while the usage backlog is published and the usage-service drains it.
-- The services run as they do everywhere, with \`--max-semi-space-size=8\` (\`SERVICE_NODE_FLAGS\`): on
-  the default 16 MB semi-spaces V8's young generation grew to its cap while a service booted and
+- The services run as they do everywhere, with \`--max-semi-space-size=8 --max-old-space-size=192\`
+  (\`SERVICE_NODE_FLAGS\`): on the default 16 MB semi-spaces V8's young generation grew to its cap while a service booted and
   stayed there, ~30 MB of each idle service's RSS (measured: 157/151/150 MB idle at 16 MB,
   143/136/137 at 8, 126/125/122 at 2, same run conditions). Tracing no longer loads
   \`@opentelemetry/sdk-node\` (~300 modules of exporters nobody configured): ~4 MB each. The loaded
-  peak is one sample per run and moves by tens of MB between runs (251 and 305 MB for the
-  usage-service in two runs of this branch).`,
+  peak is one sample per run and moved by tens of MB between runs (251 and 305 MB for the
+  usage-service) until the old generation was capped too (\`--max-old-space-size=192\`): draining,
+  its live heap stays near 50 MB, the rest was headroom V8 kept before collecting.`,
     run: memoryBenchmarks,
     targets: (rows) =>
       (['tenant-service', 'sync-service', 'usage-service'] as const).flatMap((service) => {

@@ -14,8 +14,13 @@ export function serviceEntry(service: string): string {
  * The V8 flags every service runs with — also in the Dockerfile's CMD; see "Memory" in
  * ARCHITECTURE.md. A young generation capped at 8 MB semi-spaces (default 16): the services grew
  * it to the cap while booting and never gave it back, ~30 MB of idle RSS each (bench: memory).
+ * An old generation capped at 192 MB: under a usage backlog the live heap stays near 50 MB, but
+ * V8 let the heap's headroom grow the usage-service past 300 MB of RSS before collecting.
  */
-export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
+export const SERVICE_NODE_FLAGS: readonly string[] = [
+  '--max-semi-space-size=8',
+  '--max-old-space-size=192',
+];
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
