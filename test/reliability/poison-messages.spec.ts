@@ -50,7 +50,9 @@ describe('poison messages are dead-lettered with a reason; the streams keep flow
   let goodEvents = 0;
   // Few deliveries and a short ack wait, so the max-deliveries case runs in seconds.
   const env = () =>
-    usageServiceEnv(infra, { USAGE_INGEST_MAX_DELIVER: '2', USAGE_INGEST_ACK_WAIT_MS: '1000' });
+    // Ack wait longer than a pull request lives (PULL_EXPIRES_MS): a killed reader's requests are
+    // gone before the doomed message is due again, so the server waits for the restarted reader.
+    usageServiceEnv(infra, { USAGE_INGEST_MAX_DELIVER: '2', USAGE_INGEST_ACK_WAIT_MS: '8000' });
 
   beforeAll(async () => {
     infra = await createUsageInfra();

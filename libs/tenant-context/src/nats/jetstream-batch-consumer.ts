@@ -10,6 +10,7 @@ import {
   decodeMessage,
   ensureDurableConsumer,
   MessageSettler,
+  PULL_EXPIRES_MS,
   type DurableConsumerOptions,
 } from './jetstream-intake';
 import { MaxDeliveriesListener } from './max-deliveries.listener';
@@ -160,6 +161,7 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
       .consumers.get(this.options.stream, this.options.durable);
     this.messages = await consumer.consume({
       max_messages: this.batchSize,
+      expires: PULL_EXPIRES_MS,
       callback: (msg) => this.onMessage(msg),
     });
   }

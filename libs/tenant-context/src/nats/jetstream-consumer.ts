@@ -9,6 +9,7 @@ import {
   decodeMessage,
   ensureDurableConsumer,
   MessageSettler,
+  PULL_EXPIRES_MS,
   type DurableConsumerOptions,
 } from './jetstream-intake';
 import { MaxDeliveriesListener } from './max-deliveries.listener';
@@ -73,6 +74,7 @@ export class JetStreamTenantConsumer<S extends z.ZodType> {
     const consumer = await this.nc.jetstream().consumers.get(stream, durable);
     this.messages = await consumer.consume({
       max_messages: Math.max(this.options.concurrency ?? 1, 100),
+      expires: PULL_EXPIRES_MS,
     });
     this.loop = this.run(this.messages);
   }

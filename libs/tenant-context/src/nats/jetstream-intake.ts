@@ -13,6 +13,14 @@ const codec = JSONCodec<unknown>();
  */
 export const DEFAULT_MAX_DELIVER = 20;
 
+/**
+ * Lifetime of each pull request a consumer leaves waiting on the server (nats.js default 30 s).
+ * The server keeps a killed reader's requests until they expire and spends redeliveries on them —
+ * including the one past `max_deliver`, whose advisory then reaches no listener (the reliability
+ * suite's "dies on it every time" case). Short-lived requests die soon after their reader.
+ */
+export const PULL_EXPIRES_MS = 5_000;
+
 export interface DurableConsumerOptions {
   readonly stream: string;
   readonly durable: string;
