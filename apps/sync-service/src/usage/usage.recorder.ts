@@ -84,6 +84,16 @@ export class UsageRecorder implements OnModuleInit, OnModuleDestroy {
     this.pendingRequests.set(tenantId, (this.pendingRequests.get(tenantId) ?? 0) + requests);
   }
 
+  /**
+   * Drops a tenant's uncommitted request counts, waiting out a flush in flight (it may have taken
+   * them, or put them back after a failure): its rows are then committed and can be erased.
+   */
+  async forget(tenantId: string): Promise<void> {
+    this.pendingRequests.delete(tenantId);
+    await this.flushing;
+    this.pendingRequests.delete(tenantId);
+  }
+
   flush(): Promise<void> {
     this.flushing ??= this.flushRequests().finally(() => (this.flushing = undefined));
     return this.flushing;
