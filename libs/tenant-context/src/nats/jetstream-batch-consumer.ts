@@ -11,6 +11,7 @@ import {
   ensureDurableConsumer,
   MessageSettler,
   PULL_EXPIRES_MS,
+  retryBackoffMs,
   type DurableConsumerOptions,
 } from './jetstream-intake';
 import { MaxDeliveriesListener } from './max-deliveries.listener';
@@ -99,7 +100,6 @@ class Delivered implements DeliveredMessage {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const backoffMs = (attempt: number) => Math.min(30_000, 200 * 2 ** attempt);
 
 /**
  * A durable pull consumer for high-volume tenant-scoped streams (usage metering). Messages flow
@@ -178,7 +178,7 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
     this.logger.warn({ msg: 'round not settled; re-reading from the ack floor' });
     while (this.running) {
       this.rewinds += 1;
-      await sleep(backoffMs(this.rewinds));
+      await sleep(retryBackoffMs(this.rewinds));
       if (!this.running) return;
       try {
         await this.subscribe();
@@ -378,7 +378,7 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
    * are marked in progress so the server does not hand them out again. False when stopping.
    */
   private async waitBeforeRetry(attempt: number, held: readonly JsMsg[]): Promise<boolean> {
-    const until = Date.now() + backoffMs(attempt);
+    const until = Date.now() + retryBackoffMs(attempt);
     const ackWaitMs = this.options.ackWaitMs ?? 30_000;
     while (this.running && Date.now() < until) {
       for (const msg of held) msg.working();

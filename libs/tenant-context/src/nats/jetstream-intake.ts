@@ -21,6 +21,9 @@ export const DEFAULT_MAX_DELIVER = 20;
  */
 export const PULL_EXPIRES_MS = 5_000;
 
+/** Wait before retry `attempt` (1, 2, …) of a failed message or round: 0.4 s doubling to 30 s. */
+export const retryBackoffMs = (attempt: number): number => Math.min(30_000, 200 * 2 ** attempt);
+
 export interface DurableConsumerOptions {
   readonly stream: string;
   readonly durable: string;
@@ -175,6 +178,6 @@ export class MessageSettler {
       delivery: msg.info.deliveryCount,
       error: detail,
     });
-    msg.nak(Math.min(30_000, 200 * 2 ** msg.info.deliveryCount));
+    msg.nak(retryBackoffMs(msg.info.deliveryCount));
   }
 }
