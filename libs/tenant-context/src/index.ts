@@ -8,6 +8,7 @@ export * from './orm/tenant-filter';
 export * from './orm/tenant.subscriber';
 export * from './orm/tenant-orm.config';
 export * from './orm/unit-of-work';
+export { ScopeTransaction } from './orm/scope-transaction';
 export * from './nats/tenant-headers';
 export * from './nats/message-admission';
 export * from './nats/tenant-bus';

@@ -1,0 +1,84 @@
+/**
+ * A transaction that has not told the database yet: BEGIN and the scope's binding go out in
+ * front of its first statement, in the same simple query (see `tenantKnexDialect`).
+ */
+export interface DeferredBegin {
+  /** `BEGIN` with the transaction's mode. */
+  readonly begin: string;
+  /** Binds a transaction (or an implicit one) to the scope; absent when there is no scope. */
+  readonly binding?: string;
+  /** Reads may run ahead of BEGIN only where each statement has its own snapshot anyway. */
+  readonly readsAhead: boolean;
+}
+
+const DEFERRED = Symbol('tenantbus.deferredBegin');
+
+/** A pg client as knex hands it around; it owes a BEGIN until its first write. */
+export interface PooledConnection {
+  [DEFERRED]?: DeferredBegin;
+}
+
+/** A knex query object as the dialect's `_query` receives it. */
+export interface KnexQuery {
+  sql: string;
+  bindings?: readonly unknown[];
+  response?: unknown;
+}
+
+/** How to send what a query needs: first alone (bound parameters), or as one simple query. */
+export type Sending =
+  | { readonly kind: 'as-is' }
+  | { readonly kind: 'skip' }
+  | { readonly kind: 'prefix'; readonly sql: string }
+  | { readonly kind: 'begin-first'; readonly sql: string };
+
+/** What knex sends to end a transaction: owed nothing when it never began. */
+const TRANSACTION_END = /^\s*(commit|rollback)\b(?!\s+to\b)/i;
+
+/**
+ * A plain read: a SELECT that takes no row locks and calls nothing known to act on the
+ * transaction (sequences, advisory locks, notifications, settings). Anything else begins first.
+ */
+const PLAIN_READ = /^\s*select\b/i;
+const TRANSACTIONAL_READ =
+  /\bfor\s+(update|no\s+key\s+update|share|key\s+share)\b|\b(nextval|setval|set_config|pg_notify|pg_advisory_\w+|pg_try_advisory_\w+|txid_current|pg_current_xact_id)\s*\(/i;
+
+export function deferBegin(connection: PooledConnection, deferred: DeferredBegin): void {
+  connection[DEFERRED] = deferred;
+}
+
+/** Forgets what the connection owed: its transaction is over (or never began). */
+export function clearDeferred(connection: PooledConnection): void {
+  delete connection[DEFERRED];
+}
+
+/**
+ * Decides how `query` goes out on `connection`, settling the deferred BEGIN when the query is
+ * the transaction's first write. In READ COMMITTED each statement takes its own snapshot, so a
+ * plain read ahead of BEGIN runs in its own implicit transaction, bound the same way.
+ */
+export function sendingOf(connection: PooledConnection, query: KnexQuery): Sending {
+  const deferred = connection[DEFERRED];
+  if (!deferred) return { kind: 'as-is' };
+  if (TRANSACTION_END.test(query.sql)) {
+    clearDeferred(connection);
+    return { kind: 'skip' };
+  }
+  const statements = (...sql: (string | undefined)[]) => sql.filter(Boolean).join('; ');
+  // The extended protocol carries one statement: BEGIN goes first, in a round trip of its own.
+  if (query.bindings?.length) {
+    clearDeferred(connection);
+    return { kind: 'begin-first', sql: statements(deferred.begin, deferred.binding) };
+  }
+  if (deferred.readsAhead && isPlainRead(query.sql)) {
+    return deferred.binding
+      ? { kind: 'prefix', sql: statements(deferred.binding, query.sql) }
+      : { kind: 'as-is' };
+  }
+  clearDeferred(connection);
+  return { kind: 'prefix', sql: statements(deferred.begin, deferred.binding, query.sql) };
+}
+
+function isPlainRead(sql: string): boolean {
+  return PLAIN_READ.test(sql) && !TRANSACTIONAL_READ.test(sql);
+}

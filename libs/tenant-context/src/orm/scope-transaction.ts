@@ -1,0 +1,97 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import {
+  deferBegin,
+  type DeferredBegin,
+  type KnexQuery,
+  type PooledConnection,
+} from './deferred-begin';
+
+/** The tenant dialect's knex client, as far as a scope's transaction uses it. */
+export interface ScopeClient {
+  transacting?: boolean;
+  acquireConnection(): Promise<PooledConnection>;
+  releaseConnection(connection: PooledConnection): Promise<void>;
+  query(connection: PooledConnection, query: string | KnexQuery): Promise<unknown>;
+  raw(sql: string, bindings: readonly unknown[]): Knex.Raw;
+  transaction(container: unknown, config: object): PromiseLike<unknown>;
+}
+
+/** What knex copies from its pool client into a client pinned to one connection. */
+const CLIENT_SETTINGS = [
+  'version',
+  'config',
+  'driver',
+  'connectionSettings',
+  'valueForUndefined',
+  'logger',
+] as const;
+
+/**
+ * The transaction of one scope: a pooled connection held for the scope's length, given to
+ * MikroORM as the EntityManager's transaction context (knex runs a query on it through
+ * `client`). Its BEGIN is deferred to the first write (`deferred-begin.ts`), so a scope that only
+ * reads sends neither BEGIN nor COMMIT.
+ *
+ * Not a knex transaction: building one (a whole knex instance, its client and promise chains)
+ * cost a unit of work more CPU than its query (bench: context).
+ */
+export class ScopeTransaction {
+  /** Runs every statement on the scope's connection, and none once the scope has ended. */
+  readonly client: ScopeClient;
+  private ended = false;
+
+  private constructor(
+    private readonly pool: ScopeClient,
+    private readonly connection: PooledConnection,
+  ) {
+    const client = Object.create(Object.getPrototypeOf(pool) as object) as ScopeClient;
+    const settings = pool as unknown as Record<string, unknown>;
+    for (const key of CLIENT_SETTINGS)
+      (client as unknown as Record<string, unknown>)[key] = settings[key];
+    client.transacting = true;
+    client.acquireConnection = () => Promise.resolve(connection);
+    client.releaseConnection = () => Promise.resolve();
+    const send = client.query.bind(client);
+    client.query = (on, query) =>
+      this.ended
+        ? Promise.reject(new Error('the scope has ended: its transaction takes no more statements'))
+        : send(on, query);
+    this.client = client;
+    this.send = send;
+  }
+
+  private readonly send: ScopeClient['query'];
+
+  static async open(pool: ScopeClient, deferred: DeferredBegin): Promise<ScopeTransaction> {
+    const connection = await pool.acquireConnection();
+    deferBegin(connection, deferred);
+    return new ScopeTransaction(pool, connection);
+  }
+
+  /** Raw SQL with bound parameters on the scope's transaction (RLS binds it like the rest). */
+  raw<TResult = unknown>(sql: string, bindings: readonly unknown[] = []): Knex.Raw<TResult> {
+    return this.client.raw(sql, bindings) as Knex.Raw<TResult>;
+  }
+
+  /** A savepoint in the scope's transaction: MikroORM's nested `em.transactional()` asks here. */
+  transaction(
+    container: ((trx: unknown) => unknown) | null,
+    config: object = {},
+  ): Promise<unknown> {
+    const options = { ...config, userParams: {}, doNotRejectOnRollback: true };
+    if (container) return Promise.resolve(this.client.transaction(container, options));
+    return new Promise((resolve, reject) => {
+      this.client.transaction(resolve, options).then(undefined, reject);
+    });
+  }
+
+  /** Ends the transaction (nothing is sent if it never began) and gives the connection back. */
+  async end(outcome: 'commit' | 'rollback'): Promise<void> {
+    this.ended = true;
+    try {
+      await this.send(this.connection, outcome === 'commit' ? 'COMMIT;' : 'ROLLBACK;');
+    } finally {
+      await this.pool.releaseConnection(this.connection);
+    }
+  }
+}
