@@ -30,7 +30,7 @@ import {
 import { ClsServiceManager } from 'nestjs-cls';
 import { lastValueFrom } from 'rxjs';
 import { BenchItem, OpenBenchItem } from './bench.entity';
-import { measureLatency, type Sample } from './measure';
+import { measureLatencyInterleaved, type Sample } from './measure';
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const TENANTS = 50;
@@ -46,6 +46,7 @@ export const CONTEXT_ROWS = {
     `tenant-context (headers, CLS, EM + tx, set_config, filter, RLS), ${inFlight} in flight`,
   open: (inFlight: number) =>
     `tenant-context on a table without RLS policies, ${inFlight} in flight`,
+  cpu: (row: string) => `Node CPU per request (client + service): ${row}`,
 };
 
 interface ItemRequest {
@@ -182,30 +183,40 @@ export async function contextBenchmarks(): Promise<Sample[]> {
   const samples: Sample[] = [];
   try {
     for (const width of WIDTHS) {
-      const options = { repetitions: REPS, ...width };
       const baseline = `plain Nest NATS + where tenant_id, ${width.inFlight} in flight (baseline)`;
-      samples.push(
-        await measureLatency(baseline, options, (i) =>
-          lastValueFrom(plainClient.send<{ label: string }>(subjects.plain, pick(i))),
-        ),
-      );
       const viaContext = (subject: string) => (i: number) =>
         context.runWithTenant(pick(i).tenantId, () =>
           lastValueFrom(tenantClient.send<{ label: string }>(subject, { id: pick(i).id })),
         );
-      samples.push(
-        await measureLatency(
-          CONTEXT_ROWS.tenant(width.inFlight),
-          { ...options, baseline },
-          viaContext(subjects.rls),
-        ),
+      const measured = await measureLatencyInterleaved(
+        [
+          {
+            name: baseline,
+            operation: (i) =>
+              lastValueFrom(plainClient.send<{ label: string }>(subjects.plain, pick(i))),
+          },
+          {
+            name: CONTEXT_ROWS.tenant(width.inFlight),
+            baseline,
+            operation: viaContext(subjects.rls),
+          },
+          {
+            name: CONTEXT_ROWS.open(width.inFlight),
+            baseline,
+            operation: viaContext(subjects.open),
+          },
+        ],
+        { repetitions: REPS, ...width },
       );
+      samples.push(...measured);
+      // Client and server share this process: its CPU per request is the whole Node side.
       samples.push(
-        await measureLatency(
-          CONTEXT_ROWS.open(width.inFlight),
-          { ...options, baseline },
-          viaContext(subjects.open),
-        ),
+        ...measured.map(({ name, cpuMicros }) => ({
+          name: CONTEXT_ROWS.cpu(name),
+          baseline: CONTEXT_ROWS.cpu(baseline),
+          rates: cpuMicros,
+          unit: 'µs CPU/request',
+        })),
       );
     }
   } finally {

@@ -44,25 +44,51 @@ export function percentile(sortedValues: number[], fraction: number): number {
   return sortedValues[Math.max(0, index)];
 }
 
+export interface LatencyOptions {
+  repetitions: number;
+  count: number;
+  inFlight: number;
+  baseline?: string;
+  /** Operations of the untimed warm-up round (default: `count`). */
+  warmup?: number;
+}
+
+/** One contender of `measureLatencyInterleaved`. */
+export interface LatencyCase {
+  readonly name: string;
+  readonly baseline?: string;
+  readonly operation: (i: number) => Promise<unknown>;
+}
+
 /**
  * Throughput and latency of `operation` with `inFlight` calls outstanding at all times: each
  * repetition runs `count` operations and records every one's duration.
  */
 export async function measureLatency(
   name: string,
-  options: {
-    repetitions: number;
-    count: number;
-    inFlight: number;
-    baseline?: string;
-    /** Operations of the untimed warm-up round (default: `count`). */
-    warmup?: number;
-  },
+  options: LatencyOptions,
   operation: (i: number) => Promise<unknown>,
 ): Promise<Sample> {
-  const round = async (count = options.count) => {
+  const [sample] = await measureLatencyInterleaved(
+    [{ name, baseline: options.baseline, operation }],
+    options,
+  );
+  return sample;
+}
+
+/**
+ * `measureLatency` of several cases, their repetitions taking turns (A B C A B C …) so that a
+ * change in the machine's load weighs on each alike. Each sample also carries this process's CPU
+ * time per operation (`cpuMicros`): steadier than rates on a shared machine.
+ */
+export async function measureLatencyInterleaved(
+  cases: readonly LatencyCase[],
+  options: Omit<LatencyOptions, 'baseline'>,
+): Promise<(Sample & { readonly cpuMicros: number[] })[]> {
+  const round = async (operation: LatencyCase['operation'], count = options.count) => {
     const durations: number[] = [];
     let next = 0;
+    const cpu = process.cpuUsage();
     const started = process.hrtime.bigint();
     await Promise.all(
       Array.from({ length: options.inFlight }, async () => {
@@ -75,19 +101,32 @@ export async function measureLatency(
       }),
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { rate: count / seconds, durations: durations.sort((a, b) => a - b) };
+    const { user, system } = process.cpuUsage(cpu);
+    return {
+      rate: count / seconds,
+      cpuMicros: (user + system) / count,
+      durations: durations.sort((a, b) => a - b),
+    };
   };
-  await round(options.warmup); // warm-up
-  const rates: number[] = [];
-  const p50: number[] = [];
-  const p99: number[] = [];
+  for (const { operation } of cases) await round(operation, options.warmup); // warm-up
+  const samples = cases.map(({ name, baseline }) => ({
+    name,
+    baseline,
+    rates: [] as number[],
+    cpuMicros: [] as number[],
+    latency: { p50: [] as number[], p99: [] as number[] },
+  }));
   for (let rep = 0; rep < options.repetitions; rep += 1) {
-    const { rate, durations } = await round();
-    rates.push(rate);
-    p50.push(percentile(durations, 0.5));
-    p99.push(percentile(durations, 0.99));
+    for (const [index, { operation }] of cases.entries()) {
+      const { rate, cpuMicros, durations } = await round(operation);
+      const sample = samples[index];
+      sample.rates.push(rate);
+      sample.cpuMicros.push(cpuMicros);
+      sample.latency.p50.push(percentile(durations, 0.5));
+      sample.latency.p99.push(percentile(durations, 0.99));
+    }
   }
-  return { name, baseline: options.baseline, rates, latency: { p50, p99 } };
+  return samples;
 }
 
 export function median(values: number[]): number {

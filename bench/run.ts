@@ -28,8 +28,9 @@ const SUITES: Record<string, Suite> = {
   foundation: {
     title: 'Foundation: what tenancy costs per hop',
     notes: `- Postgres reads: 2,000 single-row reads by key over 50 tenants, 8 in flight. The tenant path is a
-  full unit of work per read (EntityManager fork, BEGIN, \`set_config\`, RLS-checked SELECT through the
-  ORM filter, COMMIT) — the price of a read that cannot cross tenants even by mistake.
+  full unit of work per read (EntityManager fork, the scope's pooled connection, the ORM filter, and
+  \`select set_config(…); <select>\` under RLS in one round trip: a read-only scope sends no BEGIN or
+  COMMIT) — the price of a read that cannot cross tenants even by mistake.
 - NATS: 20,000 core publishes of ~200-byte messages, flushed.
 - JetStream: a 20,000-message backlog over 50 tenants drained by a fresh durable, acked.`,
     run: foundationBenchmarks,
@@ -42,13 +43,16 @@ const SUITES: Record<string, Suite> = {
   EntityManager and transaction bound with \`set_config\`, the ORM filter, and RLS (or not).
 - Latency is per request as the client sees it: p50/p99 are medians over the repetitions.
 - Fair by construction: both sides in one process, MikroORM's default pool (10), the same
-  \`findOneOrFail\` by key, JSON on the wire. What ours adds is the profile's finding: the unit of
-  work's transaction — two more database round trips (\`BEGIN; set_config(…)\` in one, then
-  COMMIT) and knex's per-transaction client — is most of the gap; each round trip is a socket
-  write that costs the Node process ~10% of its CPU on this loaded machine. Then header
-  stamping/admission, the Nest interceptor chain and CLS. Holding a read to one statement would
-  take dropping the per-scope transaction, which services rely on (atomic units of work, the
-  scope's knex transaction used directly for set-based SQL).`,
+  \`findOneOrFail\` by key, JSON on the wire; the three rows' repetitions take turns, so load on
+  the machine weighs on each alike. The CPU rows are this process's CPU time per request (client
+  and service both; nats-server and Postgres not counted): steadier than rates on a shared machine.
+- Where ours still spends more (CPU profiles of each side alone, 64 in flight): Nest's
+  interceptor chain wraps every interceptor's \`next\` in \`AsyncResource.bind\`, which on Node 20
+  builds two deprecation wrappers per call (the baseline has no interceptor: nestjs-cls mounts a
+  no-op one and ours restores the scope); the ORM filter's where-processing; the no-op flush at the
+  end of each unit of work; header stamping, admission and the consumer span; and the garbage
+  they make. No longer: the transaction's BEGIN/COMMIT round trips (a read-only scope sends one
+  statement, \`select set_config(…); <select>\`) and knex's per-transaction knex instance.`,
     run: contextBenchmarks,
     targets: (rows) => {
       const tenant = row(rows, CONTEXT_ROWS.tenant(64));

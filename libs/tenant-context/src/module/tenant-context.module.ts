@@ -14,6 +14,7 @@ import { TenantContext } from '../context/tenant-context';
 import type { TenantStore } from '../context/tenant-store';
 import { TenantDirectory, type TenantDirectoryOptions } from '../directory/tenant-directory';
 import { AdminAuthenticator, type AdminToken } from '../http/admin-authenticator';
+import { RequestInputGuard } from '../http/request-input.guard';
 import { TenantResolutionGuard } from '../http/tenant-resolution.guard';
 import {
   ApiKeyResolver,
@@ -23,7 +24,6 @@ import {
   type TenantResolver,
 } from '../http/tenant-resolvers';
 import { TenantScopeInterceptor } from '../http/tenant-scope.interceptor';
-import { RequestInputInterceptor } from '../http/request-input.interceptor';
 import { TenantbusExceptionFilter } from '../http/tenantbus-exception.filter';
 import { createValidationPipe } from '../http/validation.pipe';
 import { DeadLetterPublisher } from '../nats/dead-letter.publisher';
@@ -130,6 +130,7 @@ export class TenantContextModule {
           new TenantResolutionGuard(reflector, context, admins, buildResolvers(options, directory)),
         inject: [Reflector, TenantContext, AdminAuthenticator, TenantDirectory],
       },
+      { provide: APP_GUARD, useClass: RequestInputGuard },
       {
         provide: APP_INTERCEPTOR,
         useFactory: (
@@ -148,7 +149,6 @@ export class TenantContextModule {
           ),
         inject: [Reflector, TenantContext, DeadLetterPublisher, TenantDirectory],
       },
-      { provide: APP_INTERCEPTOR, useClass: RequestInputInterceptor },
       { provide: APP_FILTER, useClass: TenantbusExceptionFilter },
       { provide: APP_PIPE, useFactory: createValidationPipe },
     ];

@@ -1,11 +1,5 @@
-import {
-  Injectable,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Observable } from 'rxjs';
 import { InputTooDeepError, TextUnstorableError } from '../errors/tenantbus.error';
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -41,11 +35,12 @@ export function inputProblem(value: unknown): 'text' | 'depth' | undefined {
  * Refuses, with a 400 before any pipe or handler runs, input no route can use — wherever it is
  * (path, query, body), declared by the route or not: text the database cannot store (which
  * would otherwise be a 500, or a lone surrogate silently stored as U+FFFD) and nesting deep
- * enough to overflow the validation pipe's recursion (a 500 too).
+ * enough to overflow the validation pipe's recursion (a 500 too). A guard, after the tenant's:
+ * credentials are checked first, and an interceptor would wrap every message handler too.
  */
 @Injectable()
-export class RequestInputInterceptor implements NestInterceptor {
-  intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
+export class RequestInputGuard implements CanActivate {
+  canActivate(execution: ExecutionContext): boolean {
     if (execution.getType() === 'http') {
       const request = execution.switchToHttp().getRequest<Request>();
       const parts = { path: request.params, query: request.query, body: request.body as unknown };
@@ -55,6 +50,6 @@ export class RequestInputInterceptor implements NestInterceptor {
         if (problem === 'depth') throw new InputTooDeepError(where, MAX_INPUT_DEPTH);
       }
     }
-    return next.handle();
+    return true;
   }
 }
