@@ -2,19 +2,21 @@ import {
   Inject,
   Module,
   type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, Reflector } from '@nestjs/core';
-import { BusNaming, CORRELATION_ID_HEADER } from '@tenantbus/contracts';
-import type { Request, Response } from 'express';
+import { BusNaming } from '@tenantbus/contracts';
 import { connect, type NatsConnection } from 'nats';
-import { ClsModule, ClsService } from 'nestjs-cls';
+import { ClsService, ClsServiceManager } from 'nestjs-cls';
 import { TenantContext } from '../context/tenant-context';
 import type { TenantStore } from '../context/tenant-store';
 import { TenantDirectory, type TenantDirectoryOptions } from '../directory/tenant-directory';
 import { AdminAuthenticator, type AdminToken } from '../http/admin-authenticator';
 import { RequestInputGuard } from '../http/request-input.guard';
+import { RequestScopeMiddleware } from '../http/request-scope.middleware';
 import { TenantResolutionGuard } from '../http/tenant-resolution.guard';
 import {
   ApiKeyResolver,
@@ -28,8 +30,6 @@ import { TenantbusExceptionFilter } from '../http/tenantbus-exception.filter';
 import { createValidationPipe } from '../http/validation.pipe';
 import { DeadLetterPublisher } from '../nats/dead-letter.publisher';
 import { TenantBus } from '../nats/tenant-bus';
-import { acceptCorrelationId, correlationIdOrNew } from '../observability/correlation-id';
-import { attachScopeToRequest } from '../observability/request-scope';
 import { NATS_CONNECTION, TENANT_CONTEXT_OPTIONS } from './tokens';
 
 export interface TenantContextModuleOptions {
@@ -43,13 +43,6 @@ export interface TenantContextModuleOptions {
   readonly directory?: TenantDirectoryOptions;
   /** Check that a message's tenant exists in the directory before its handler runs. Default on. */
   readonly verifyMessageTenants?: boolean;
-}
-
-/** Agrees with pino-http's request id when the logger middleware ran first. */
-function correlationIdFor(request: Request & { id?: unknown }): string {
-  return (
-    acceptCorrelationId(request.id) ?? correlationIdOrNew(request.headers[CORRELATION_ID_HEADER])
-  );
 }
 
 function buildResolvers(
@@ -79,10 +72,15 @@ class NatsConnectionCloser implements OnApplicationShutdown {
  * bus and the tenant directory. Global, so features just inject `TenantContext` / `TenantBus`.
  */
 @Module({})
-export class TenantContextModule {
+export class TenantContextModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestScopeMiddleware).forRoutes('/'); // '/' is every route under Express 5
+  }
+
   static forRoot(options: TenantContextModuleOptions): DynamicModule {
     const providers: Provider[] = [
       { provide: TENANT_CONTEXT_OPTIONS, useValue: options },
+      { provide: ClsService, useFactory: () => ClsServiceManager.getClsService() },
       {
         provide: TenantContext,
         useFactory: (cls: ClsService<TenantStore>) => new TenantContext(cls),
@@ -155,24 +153,10 @@ export class TenantContextModule {
     return {
       module: TenantContextModule,
       global: true,
-      imports: [
-        ClsModule.forRoot({
-          global: true,
-          middleware: {
-            mount: true,
-            generateId: true,
-            idGenerator: (request: Request) => correlationIdFor(request),
-            setup: (cls: ClsService<TenantStore>, request: Request, response: Response) => {
-              cls.set('correlationId', cls.getId());
-              attachScopeToRequest(request, cls.get());
-              response.setHeader(CORRELATION_ID_HEADER, cls.getId());
-            },
-          },
-        }),
-      ],
       providers,
       exports: [
         TENANT_CONTEXT_OPTIONS,
+        ClsService,
         TenantContext,
         NATS_CONNECTION,
         BusNaming,
