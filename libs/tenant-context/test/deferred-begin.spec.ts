@@ -1,6 +1,7 @@
 import {
   clearDeferred,
   deferBegin,
+  deferBinding,
   sendingOf,
   type PooledConnection,
 } from '../src/orm/deferred-begin';
@@ -85,5 +86,39 @@ describe('deferred BEGIN: how each statement of a scope goes out', () => {
     expect(sendingOf(connection, { sql: 'insert into widget values (1)' })).toEqual({
       kind: 'as-is',
     });
+  });
+});
+
+describe('deferred binding: one transaction, scopes taking turns', () => {
+  const bindingOf = (tenant: string) => `select set_config('app.tenant_id', '${tenant}', true)`;
+
+  it('before BEGIN, the new binding replaces the one BEGIN carries', () => {
+    const connection: PooledConnection = {};
+    deferBegin(connection, { begin: 'begin', binding: bindingOf('a'), readsAhead: true });
+    deferBinding(connection, bindingOf('b'));
+    expect(sendingOf(connection, { sql: 'insert into widget values (1)' })).toEqual({
+      kind: 'prefix',
+      sql: `begin; ${bindingOf('b')}; insert into widget values (1)`,
+    });
+  });
+
+  it('after BEGIN, the next statement carries it (alone first when it has parameters)', () => {
+    const connection: PooledConnection = {};
+    deferBinding(connection, bindingOf('c'));
+    expect(sendingOf(connection, { sql: 'select * from widget' })).toEqual({
+      kind: 'prefix',
+      sql: `${bindingOf('c')}; select * from widget`,
+    });
+    expect(sendingOf(connection, { sql: 'select 1' })).toEqual({ kind: 'as-is' });
+    deferBinding(connection, bindingOf('d'));
+    expect(sendingOf(connection, { sql: 'insert into widget values ($1)', bindings: [1] })).toEqual(
+      { kind: 'begin-first', sql: bindingOf('d') },
+    );
+  });
+
+  it('COMMIT after a rebinding is sent, not skipped: the transaction began', () => {
+    const connection: PooledConnection = {};
+    deferBinding(connection, bindingOf('e'));
+    expect(sendingOf(connection, { sql: 'COMMIT;' })).toEqual({ kind: 'as-is' });
   });
 });

@@ -1,10 +1,11 @@
 /**
- * A transaction that has not told the database yet: BEGIN and the scope's binding go out in
- * front of its first statement, in the same simple query (see `tenantKnexDialect`).
+ * What a transaction has not told the database yet: BEGIN and the scope's binding go out in
+ * front of its first statement, in the same simple query (see `tenantKnexDialect`); a binding
+ * changed after BEGIN (scopes sharing one transaction) goes out in front of the next statement.
  */
 export interface DeferredBegin {
-  /** `BEGIN` with the transaction's mode. */
-  readonly begin: string;
+  /** `BEGIN` with the transaction's mode; absent once the transaction has begun. */
+  readonly begin?: string;
   /** Binds a transaction (or an implicit one) to the scope; absent when there is no scope. */
   readonly binding?: string;
   /** Reads may run ahead of BEGIN only where each statement has its own snapshot anyway. */
@@ -47,6 +48,17 @@ export function deferBegin(connection: PooledConnection, deferred: DeferredBegin
   connection[DEFERRED] = deferred;
 }
 
+/**
+ * Binds the connection's transaction to another scope from its next statement on: before BEGIN
+ * the binding BEGIN carries is replaced, after it the new one is owed to the next statement.
+ */
+export function deferBinding(connection: PooledConnection, binding: string | undefined): void {
+  const deferred = connection[DEFERRED];
+  connection[DEFERRED] = deferred?.begin
+    ? { ...deferred, binding }
+    : { binding, readsAhead: false };
+}
+
 /** Forgets what the connection owed: its transaction is over (or never began). */
 export function clearDeferred(connection: PooledConnection): void {
   delete connection[DEFERRED];
@@ -62,13 +74,14 @@ export function sendingOf(connection: PooledConnection, query: KnexQuery): Sendi
   if (!deferred) return { kind: 'as-is' };
   if (TRANSACTION_END.test(query.sql)) {
     clearDeferred(connection);
-    return { kind: 'skip' };
+    return deferred.begin ? { kind: 'skip' } : { kind: 'as-is' };
   }
   const statements = (...sql: (string | undefined)[]) => sql.filter(Boolean).join('; ');
   // The extended protocol carries one statement: BEGIN goes first, in a round trip of its own.
   if (query.bindings?.length) {
     clearDeferred(connection);
-    return { kind: 'begin-first', sql: statements(deferred.begin, deferred.binding) };
+    const first = statements(deferred.begin, deferred.binding);
+    return first ? { kind: 'begin-first', sql: first } : { kind: 'as-is' };
   }
   if (deferred.readsAhead && isPlainRead(query.sql)) {
     return deferred.binding
@@ -76,7 +89,8 @@ export function sendingOf(connection: PooledConnection, query: KnexQuery): Sendi
       : { kind: 'as-is' };
   }
   clearDeferred(connection);
-  return { kind: 'prefix', sql: statements(deferred.begin, deferred.binding, query.sql) };
+  const prefix = statements(deferred.begin, deferred.binding);
+  return prefix ? { kind: 'prefix', sql: statements(prefix, query.sql) } : { kind: 'as-is' };
 }
 
 function isPlainRead(sql: string): boolean {

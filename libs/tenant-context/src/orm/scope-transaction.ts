@@ -1,6 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import {
   deferBegin,
+  deferBinding,
   type DeferredBegin,
   type KnexQuery,
   type PooledConnection,
@@ -43,6 +44,7 @@ export class ScopeTransaction {
   private constructor(
     private readonly pool: ScopeClient,
     private readonly connection: PooledConnection,
+    private readonly currentBinding: () => string | undefined,
   ) {
     const client = Object.create(Object.getPrototypeOf(pool) as object) as ScopeClient;
     const settings = pool as unknown as Record<string, unknown>;
@@ -62,10 +64,23 @@ export class ScopeTransaction {
 
   private readonly send: ScopeClient['query'];
 
-  static async open(pool: ScopeClient, deferred: DeferredBegin): Promise<ScopeTransaction> {
+  /** `currentBinding` binds to the scope running now (read when the transaction is rebound). */
+  static async open(
+    pool: ScopeClient,
+    currentBinding: () => string | undefined,
+  ): Promise<ScopeTransaction> {
     const connection = await pool.acquireConnection();
+    const deferred: DeferredBegin = { begin: 'begin', binding: currentBinding(), readsAhead: true };
     deferBegin(connection, deferred);
-    return new ScopeTransaction(pool, connection);
+    return new ScopeTransaction(pool, connection, currentBinding);
+  }
+
+  /**
+   * Binds the rest of the transaction to the scope running now, for scopes that share it and
+   * take turns (`TenantContext.runTenantsJointly`); sent with the next statement.
+   */
+  rebindToCurrentScope(): void {
+    deferBinding(this.connection, this.currentBinding());
   }
 
   /** Raw SQL with bound parameters on the scope's transaction (RLS binds it like the rest). */

@@ -62,8 +62,7 @@ export function tenantKnexDialect(roles: Pick<RlsRoles, 'systemRole'>): KnexDial
     implements TenantKnexClient
   {
     openScopeTransaction(): Promise<ScopeTransaction> {
-      const binding = transactionBindingSql(roles);
-      return ScopeTransaction.open(this, { begin: 'begin', binding, readsAhead: true });
+      return ScopeTransaction.open(this, () => transactionBindingSql(roles));
     }
 
     override transaction(
