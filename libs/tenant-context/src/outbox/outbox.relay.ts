@@ -108,16 +108,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       'outbox relay',
       async () => {
         const em = this.orm.em as EntityManager;
-        const [{ locked }] = await em.execute<{ locked: boolean }[]>(
-          'select pg_try_advisory_xact_lock(?) as locked',
-          [RELAY_LOCK_KEY],
-        );
-        if (!locked) return 0;
-        const rows = await em.find(
-          OutboxEvent,
-          { publishedAt: null },
-          { orderBy: { id: 'asc' }, limit: this.options.batchSize },
-        );
+        // One round trip: the lock is tried once (an uncorrelated subquery is an init plan), and
+        // a relay that does not get it reads no rows.
+        const rows = await em
+          .createQueryBuilder(OutboxEvent)
+          .where({ publishedAt: null })
+          .andWhere('(select pg_try_advisory_xact_lock(?))', [RELAY_LOCK_KEY])
+          .orderBy({ id: 'asc' })
+          .limit(this.options.batchSize)
+          .getResult();
         if (rows.length === 0) return 0;
         this.failpoints.hit('outbox.before-publish');
         let published = 0;
