@@ -54,7 +54,7 @@ export class TenantEventsService {
    * flush writes the tenant, its domains, the audit row and this event together.
    */
   created(tenant: Tenant, plan: Plan): void {
-    // Hostnames are unique: in code-point order, as `snapshot` reads them.
+    // In code-point order, as `snapshot` reads them under the C collation (hostnames are unique).
     const domains = [...tenant.domains.getItems()].sort((a, b) =>
       a.hostname < b.hostname ? -1 : 1,
     );
