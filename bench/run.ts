@@ -143,10 +143,13 @@ const SUITES: Record<string, Suite> = {
   transaction). The registry publishes through its outbox relay, woken by each commit
   (LISTEN/NOTIFY; its poll is only a safety net), as shipped. 20 warm-up tenants, then the rows'
   tenants, one at a time. The "of which" rows split the same tenants' time: the registry's
-  answer; answer → the relay's JetStream ack (its \`published_at\`); ack → the later of the two
-  consumers' \`tenant_state.updated_at\` (one machine, one clock). On this shared machine every
-  stage is CPU-bound: three services, Postgres and NATS share 2 cores with other runs (load in
-  the run line), so the registry's own answer alone is already above the 50 ms target.
+  answer; answer → the relay's JetStream ack (its \`published_at\`, stamped at the last ack of
+  its batch: one row each here); ack → the later of the two consumers' \`tenant_state.updated_at\`
+  (one machine, one clock). Database round trips per tenant: the POST 6 (\`BEGIN\` with the
+  scope's binding, the plan, the tenant, audit and outbox inserts, \`COMMIT\`), the relay 2
+  before it publishes (\`BEGIN\`, lock and read in one), the consumers 3 (usage) and 4 (sync:
+  its policy). Every stage is CPU-bound: three services, Postgres and NATS share 2 cores with
+  other runs (load in the run line).
 - A usage event published on JetStream, then \`GET /api/v1/usage\` with the tenant's key polled
   every 2 ms until it counts it. Ingest writes an event reaching an idle consumer after a 20 ms
   linger (\`USAGE_INGEST_LINGER_MS\`).`,

@@ -119,6 +119,25 @@ describe('tenant-service: tenants REST (real Postgres + NATS)', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('concurrent creates of one slug: one 201, the rest 409 TENANT_SLUG_TAKEN, one tenant, event and audit row', async () => {
+    const before = await counts();
+    const contested = slug('race');
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        svc.call('POST', '/api/v1/tenants', { body: { slug: contested, name: 'Race' } }),
+      ),
+    );
+    expect(results.filter((res) => res.status === 201)).toHaveLength(1);
+    expect(
+      results.filter((res) => res.status !== 201).map((res) => [res.status, res.body.code]),
+    ).toEqual(Array.from({ length: 7 }, () => [409, 'TENANT_SLUG_TAKEN']));
+    expect(await counts()).toEqual({
+      tenants: before.tenants + 1,
+      audit: before.audit + 1,
+      outbox: before.outbox + 1,
+    });
+  });
+
   it('auth matrix: no or wrong credential 401, tenant API key 403 on admin routes but 200 on /me', async () => {
     const tenant = await create();
     const key = await apiKeyFor(tenant.id);

@@ -31,7 +31,7 @@ export class SyncLifecycleListener implements TenantLifecycleListener {
 
   async onTenantEvent(
     event: TenantLifecycleEvent,
-    _previous: TenantStateSnapshot | null,
+    previous: TenantStateSnapshot | null,
   ): Promise<void> {
     const tenantId = event.tenantId;
     if (event.type === 'tenant.purged') {
@@ -41,7 +41,8 @@ export class SyncLifecycleListener implements TenantLifecycleListener {
     const { entry, plan } = event.data;
     const intervalMs = this.timing.intervalFor(plan);
     const limit = plan.limits[ACCOUNT_LIMIT];
-    const existing = await this.em.findOne(SyncPolicy, { tenantId });
+    // Only this listener writes the policy, with the tenant's first state: none before that.
+    const existing = previous && (await this.em.findOne(SyncPolicy, { tenantId }));
     if (existing && intervalMs < existing.intervalMs) {
       // A better plan takes effect now, not after the old, longer interval runs out.
       const soonest = new Date(this.clock.now().getTime() + intervalMs);

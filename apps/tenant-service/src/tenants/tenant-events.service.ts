@@ -17,7 +17,7 @@ import { tenantSnapshot } from './tenant-snapshot';
 export const EVENT_SOURCE = 'tenantbus/tenant-service';
 
 /**
- * Records a lifecycle event for a tenant in the current transaction. Flushes first, so the
+ * Records a lifecycle event for a tenant in the current transaction. `emit` flushes first, so the
  * snapshot carries the version the database just assigned.
  */
 @Injectable()
@@ -45,6 +45,23 @@ export class TenantEventsService {
 
   async emit(tenant: Tenant, type: TenantLifecycleType): Promise<void> {
     await this.em.flush();
+    this.enqueue(tenant, type, await this.snapshot(tenant));
+  }
+
+  /**
+   * `tenant.created` for a tenant not yet flushed: its snapshot is what it was created with
+   * (version 1, its domains, no API keys), so it needs no flush and no reads — the caller's one
+   * flush writes the tenant, its domains, the audit row and this event together.
+   */
+  created(tenant: Tenant, plan: Plan): void {
+    // In code-point order, as `snapshot` reads them under the C collation (hostnames are unique).
+    const domains = [...tenant.domains.getItems()].sort((a, b) =>
+      a.hostname < b.hostname ? -1 : 1,
+    );
+    this.enqueue(tenant, 'tenant.created', tenantSnapshot(tenant, plan, domains, []));
+  }
+
+  private enqueue(tenant: Tenant, type: TenantLifecycleType, data: TenantSnapshot): void {
     const event: TenantLifecycleEvent = {
       specversion: '1.0',
       id: randomUUID(),
@@ -53,7 +70,7 @@ export class TenantEventsService {
       time: new Date().toISOString(),
       tenantId: tenant.id,
       dataVersion: 1,
-      data: await this.snapshot(tenant),
+      data,
     };
     this.outbox.enqueue(Subjects.tenantLifecycle(type), event, {
       id: event.id,

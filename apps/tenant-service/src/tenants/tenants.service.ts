@@ -39,9 +39,13 @@ export class TenantsService {
     private readonly policy: CustomDomainPolicy,
   ) {}
 
+  /**
+   * One read (the plan) and one flush: slug, external reference and domains are unique in the
+   * database, so a taken one is found by the insert itself (`flushUnique`), not by a count first.
+   */
   async create(dto: CreateTenantDto): Promise<TenantView> {
     const plan = await this.plan(dto.plan ?? 'free');
-    await this.assertFree(dto);
+    const hostnames = this.allowedDomains(dto.domains ?? []);
     const tenant = this.em.create(Tenant, {
       slug: dto.slug,
       name: dto.name,
@@ -49,13 +53,13 @@ export class TenantsService {
       settings: dto.settings ?? {},
       externalRef: dto.externalRef ?? null,
     });
-    (dto.domains ?? []).forEach((hostname, index) =>
-      this.em.create(Domain, { tenant, hostname: hostname.toLowerCase(), isPrimary: index === 0 }),
+    hostnames.forEach((hostname, index) =>
+      this.em.create(Domain, { tenant, hostname, isPrimary: index === 0 }),
     );
-    await this.flushUnique();
-    await this.events.emit(tenant, 'tenant.created');
-    this.audited(tenant, 'tenant.created');
-    return toTenantView(await this.load(tenant.id));
+    this.events.created(tenant, plan);
+    const view = this.audited(tenant, 'tenant.created');
+    await this.flushUnique(dto);
+    return view;
   }
 
   async list(query: ListTenantsQuery): Promise<Page<TenantView>> {
@@ -217,37 +221,24 @@ export class TenantsService {
     return plan;
   }
 
-  private async assertFree(dto: CreateTenantDto): Promise<void> {
-    if (await this.em.count(Tenant, { slug: dto.slug }))
-      throw new ConflictError('TENANT_SLUG_TAKEN', `Slug "${dto.slug}" is taken`);
-    if (dto.externalRef && (await this.em.count(Tenant, { externalRef: dto.externalRef }))) {
-      throw new ConflictError(
-        'TENANT_EXTERNAL_REF_TAKEN',
-        'Another tenant has this external reference',
-      );
-    }
-    const hostnames = (dto.domains ?? []).map((hostname) => hostname.toLowerCase());
+  /** The new tenant's hostnames, lower-cased; 400 for one the policy refuses or listed twice. */
+  private allowedDomains(domains: string[]): string[] {
+    const hostnames = domains.map((hostname) => hostname.toLowerCase());
     hostnames.forEach((hostname) => this.policy.assertAllowed(hostname));
     if (new Set(hostnames).size !== hostnames.length)
       throw new InvalidRequestError('DOMAIN_DUPLICATED', 'A domain is listed twice');
-    if (hostnames.length && (await this.em.count(Domain, { hostname: { $in: hostnames } }))) {
-      throw new ConflictError('DOMAIN_TAKEN', 'A domain belongs to another tenant', {
-        domains: hostnames,
-      });
-    }
+    return hostnames;
   }
 
-  /** A concurrent insert can still win between check and flush: that is a 409 too, not a 500. */
-  private async flushUnique(): Promise<void> {
+  /**
+   * Writes what is pending; a unique key another tenant holds is a 409 naming it — whether it was
+   * there before this request or a concurrent one inserted it first.
+   */
+  private async flushUnique(dto: CreateTenantDto): Promise<void> {
     try {
       await this.em.flush();
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
-        throw new ConflictError(
-          'TENANT_CONFLICT',
-          'A tenant with this slug, domain or external reference exists',
-        );
-      }
+      if (error instanceof UniqueConstraintViolationException) throw conflictOf(error, dto);
       throw error;
     }
   }
@@ -277,4 +268,32 @@ function mergeSettings(
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+/**
+ * The 409 for a unique key the insert hit. Postgres names a column's unique constraint
+ * `<table>_<column>_key` (registry migration).
+ */
+function conflictOf(
+  error: UniqueConstraintViolationException,
+  dto: CreateTenantDto,
+): ConflictError {
+  switch ((error as { constraint?: unknown }).constraint) {
+    case 'tenant_slug_key':
+      return new ConflictError('TENANT_SLUG_TAKEN', `Slug "${dto.slug}" is taken`);
+    case 'tenant_external_ref_key':
+      return new ConflictError(
+        'TENANT_EXTERNAL_REF_TAKEN',
+        'Another tenant has this external reference',
+      );
+    case 'domain_hostname_key':
+      return new ConflictError('DOMAIN_TAKEN', 'A domain belongs to another tenant', {
+        domains: dto.domains?.map((hostname) => hostname.toLowerCase()),
+      });
+    default:
+      return new ConflictError(
+        'TENANT_CONFLICT',
+        'A tenant with this slug, domain or external reference exists',
+      );
+  }
 }

@@ -85,6 +85,30 @@ export class TenantLifecycleFollower implements OnApplicationBootstrap, OnApplic
 
   /** Runs in the consumer's system scope and transaction; false when the event was not newer. */
   async apply(event: TenantLifecycleEvent): Promise<boolean> {
+    return event.type === 'tenant.created' ? this.insertFirst(event) : this.applyLocked(event);
+  }
+
+  /**
+   * A tenant's first event is nearly always `tenant.created`: one insert that does nothing if
+   * the tenant is already known (redelivery, or a later event overtook it), which then takes the
+   * general path. A row inserted here had no previous state, even with concurrent replicas.
+   */
+  private async insertFirst(event: TenantLifecycleEvent): Promise<boolean> {
+    const state = new TenantState();
+    state.apply(event);
+    const { affectedRows } = await this.em
+      .createQueryBuilder(TenantState)
+      .insert({ ...state }) // its values: an entity instance would have its JSON encoded twice
+      .onConflict('tenantId')
+      .ignore()
+      .execute<{ affectedRows: number }>('run');
+    if (affectedRows === 0) return this.applyLocked(event);
+    await this.notify(event, null);
+    return true;
+  }
+
+  /** Locks the tenant's state row (if any) and applies the event when it is newer. */
+  private async applyLocked(event: TenantLifecycleEvent): Promise<boolean> {
     const state = await this.em.findOne(
       TenantState,
       { tenantId: event.tenantId },
@@ -100,7 +124,14 @@ export class TenantLifecycleFollower implements OnApplicationBootstrap, OnApplic
     const next = state ?? this.em.create(TenantState, { tenantId: event.tenantId } as TenantState);
     next.apply(event);
     await this.em.flush();
-    for (const listener of this.listeners) await listener.onTenantEvent(event, previous);
+    await this.notify(event, previous);
     return true;
+  }
+
+  private async notify(
+    event: TenantLifecycleEvent,
+    previous: TenantStateSnapshot | null,
+  ): Promise<void> {
+    for (const listener of this.listeners) await listener.onTenantEvent(event, previous);
   }
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
@@ -77,9 +77,19 @@ export function startTracing(options: TracingOptions): TracingHandle {
         // Probes every few seconds would drown real traffic.
         ignoreIncomingRequestHook: (req: IncomingMessage) => isHealthPath(req.url),
       }),
-      new ExpressInstrumentation(),
+      // Express only names the route (the HTTP span's `http.route`): a span per middleware and
+      // handler layer was half of a request's spans and said nothing the HTTP span does not.
+      new ExpressInstrumentation({
+        ignoreLayersType: [
+          ExpressLayerType.MIDDLEWARE,
+          ExpressLayerType.REQUEST_HANDLER,
+          ExpressLayerType.ROUTER,
+        ],
+      }),
       new NestInstrumentation(),
-      new PgInstrumentation(),
+      // Statements of a request or message only: not the relays' and schedulers' own rounds,
+      // each of which was a lone root trace per statement.
+      new PgInstrumentation({ requireParentSpan: true }),
     ],
   });
 

@@ -30,6 +30,16 @@ export interface OutboxRelayOptions {
   readonly failpoints?: Failpoints;
 }
 
+/** An unpublished `outbox` row, as the relay reads it. */
+interface PendingEvent {
+  readonly id: string;
+  readonly event_id: string;
+  readonly subject: string;
+  readonly payload: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+  readonly attempts: number;
+}
+
 /** Any constant every relay of one database agrees on; the advisory lock makes one the publisher. */
 const RELAY_LOCK_KEY = 7_302_114_001;
 const codec = JSONCodec<unknown>();
@@ -108,50 +118,50 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       'outbox relay',
       async () => {
         const em = this.orm.em as EntityManager;
-        const [{ locked }] = await em.execute<{ locked: boolean }[]>(
-          'select pg_try_advisory_xact_lock(?) as locked',
-          [RELAY_LOCK_KEY],
-        );
-        if (!locked) return 0;
-        const rows = await em.find(
-          OutboxEvent,
-          { publishedAt: null },
-          { orderBy: { id: 'asc' }, limit: this.options.batchSize },
+        // One round trip: the lock is tried once (an uncorrelated subquery is an init plan), and
+        // a relay that does not get it reads no rows. Plain rows, not entities: nothing to hydrate,
+        // snapshot and diff (the payloads) for a flush that only stamps them.
+        const rows = await em.execute<PendingEvent[]>(
+          `select id, event_id, subject, payload, headers, attempts from outbox
+          where published_at is null and (select pg_try_advisory_xact_lock(?))
+          order by id limit ?`,
+          [RELAY_LOCK_KEY, this.options.batchSize],
         );
         if (rows.length === 0) return 0;
         this.failpoints.hit('outbox.before-publish');
-        let published = 0;
+        const published: string[] = [];
         for (const row of rows) {
           try {
             await this.publish(row);
           } catch (error) {
-            row.attempts += 1;
+            await em.nativeUpdate(OutboxEvent, { id: row.id }, { attempts: row.attempts + 1 });
             this.failures += 1;
             this.publishFailures.inc();
             this.logger.warn({
               msg: 'outbox publish failed; will retry',
-              eventId: row.eventId,
+              eventId: row.event_id,
               error: String(error),
             });
             break;
           }
-          row.publishedAt = new Date();
+          published.push(row.id);
           this.published.inc();
-          published += 1;
           this.failures = 0;
         }
-        if (published > 0) this.failpoints.hit('outbox.after-publish');
-        return published;
+        if (published.length === 0) return 0;
+        this.failpoints.hit('outbox.after-publish');
+        await em.nativeUpdate(OutboxEvent, { id: { $in: published } }, { publishedAt: new Date() });
+        return published.length;
       },
       { auditLevel: 'debug' },
     );
   }
 
-  private async publish(row: OutboxEvent): Promise<void> {
+  private async publish(row: PendingEvent): Promise<void> {
     const headers = natsHeaders();
     for (const [key, value] of Object.entries(row.headers)) headers.set(key, value);
     await this.nc.jetstream().publish(row.subject, codec.encode(row.payload), {
-      msgID: row.eventId,
+      msgID: row.event_id,
       headers,
       timeout: 2_000,
     });
