@@ -32,7 +32,7 @@ const TENANTS = 5;
 const PER_TENANT = 60;
 
 describe.each<BatchAckMode>(['each', 'batch'])(
-  'JetStream batch consumer, acks %s: one transaction per tenant per round (real NATS + Postgres)',
+  'JetStream batch consumer, acks %s: tenant groups written in one transaction per round (real NATS + Postgres)',
   (ack) => {
     let db: TestDatabase;
     let bus: TestBus;

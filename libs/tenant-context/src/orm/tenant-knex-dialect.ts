@@ -26,7 +26,11 @@ export function transactionBindingSql(roles: Pick<RlsRoles, 'systemRole'>): stri
   const context = readTenantContext();
   if (context.isSystem) return `set local role ${quoteIdent(roles.systemRole)}`;
   const tenantId = context.maybeTenantId;
-  if (!tenantId) return undefined;
+  return tenantId ? tenantBindingSql(tenantId) : undefined;
+}
+
+/** The statement that binds the rest of the current transaction to `tenantId` for RLS. */
+export function tenantBindingSql(tenantId: string): string {
   // Inlined (the simple protocol has no parameters): only ever a validated UUID.
   if (!UUID.test(tenantId)) throw new Error(`refusing to bind malformed tenant id "${tenantId}"`);
   return `select set_config('${TENANT_SETTING}', '${tenantId}', true)`;
