@@ -23,8 +23,9 @@ export const INGEST_DURABLE = 'usage-ingest';
 
 /**
  * The durable pull consumer of `<prefix>.usage.events.>`: large rounds written in a few
- * transactions, each rebound to one tenant group after another; ack after commit. Messages without a (known) tenant or with a malformed body are
- * dead-lettered by the lib before they reach `UsageIngestService`.
+ * transactions, each rebound to one tenant group after another; ack after commit. Messages
+ * without a (known) tenant or with a malformed body are dead-lettered by the lib before they
+ * reach `UsageIngestService`.
  */
 @Injectable()
 export class UsageIngestConsumer implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -368,7 +368,7 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
     }
   }
 
-  /** After a group's transaction committed: `each` acks what was written; rejections are dead-lettered. */
+  /** After a group's transaction committed: acks (`each`) and dead-letters its rejections. */
   private settleWritten(group: TenantGroup<z.output<S>>, rejected: Rejected): Promise<boolean> {
     if (!this.batchAcks) for (const msg of group.messages) if (!rejected.has(msg)) msg.ack();
     return this.settleAll([...rejected].map(([msg, rejection]) => ({ msg, ...rejection })));
