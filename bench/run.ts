@@ -83,8 +83,8 @@ const SUITES: Record<string, Suite> = {
   },
   usage: {
     title: 'Usage ingestion: the usage-service draining a JetStream backlog',
-    notes: `- The built usage-service runs as its own process (defaults — rounds of ≤ 5,000, 4 tenant groups
-  at once — with \`USAGE_INGEST_ACK=batch\`: one ack-all per round, the single-ingester deployment;
+    notes: `- The built usage-service runs as its own process (defaults — rounds of ≤ 5,000 written in 4
+  transactions at once — with \`USAGE_INGEST_ACK=batch\`: one ack-all per round, the single-ingester deployment;
   \`USAGE_*\` variables given to the bench override them) on a backlog pre-filled while it was
   stopped; the clock runs from its first acknowledged message to the last (boot not counted).
   Every drain starts from empty tables and a new durable, and its totals are checked in SQL —
@@ -94,12 +94,16 @@ const SUITES: Record<string, Suite> = {
   naive consumer acks each message, like the raw ack-each row. CPU rows: the service process and
   the Postgres backends of its connections, from readiness to drained, per event — steadier than
   rates on a shared machine.
-- Where it goes (V8 profiles, CPU rows): every tenant group of a round is its own transaction
-  (EntityManager fork, BEGIN, \`set_config\`, the write statement, COMMIT, spans), and with 100
-  tenants a round of 5,000 gives groups of ~50, so per-group work dominates: CPU per event falls
-  as rounds grow (20k events, loaded: rounds of 2,000 → 243 µs service + 121 µs Postgres; 5,000 →
-  133 + 60; 10,000 → 113 + 47). A raw reader acking each message used ~30 µs of its own and ~30 µs
-  of nats-server CPU per message here, with ack-all ~7 and ~4. Peak RSS is V8 heap slack, not data: the live heap after a drain is
+- Where it goes (V8 profiles, CPU rows): a round's tenant groups (~50 events each with 100
+  tenants) share the round's few transactions, rebound to each group's tenant by a
+  \`set_config\` (\`runTenantsJointly\`); with a transaction per group (fork, BEGIN, COMMIT, spans
+  each) per-group work dominated and CPU per event fell as rounds grew (20k events, loaded:
+  rounds of 2,000 → 243 µs service + 121 µs Postgres; 5,000 → 133 + 60). Now most of it is per
+  event: the NATS client (parsing, headers), JSON and schema validation, the meter evaluation and
+  the write's JSON, V8's young-generation GC (~15% of the service's CPU on 8 MB semi-spaces; 32 MB
+  cut GC by a third but added ~50 MB of RSS), and knex/pg per statement. A raw reader acking each
+  message used ~30 µs of its own and ~30 µs of nats-server CPU per message here, with ack-all ~7
+  and ~4. Peak RSS is V8 heap slack, not data: the live heap after a drain is
   ~52 MB, and \`--max-old-space-size=160\` held the peak at 191 MB (50k events) at similar CPU.
 - Duplicates: 10% of the events published again with new \`Nats-Msg-Id\`s (so the stream keeps
   them), after the originals; the rate counts every message drained, and the totals must not move.

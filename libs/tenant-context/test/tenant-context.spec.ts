@@ -80,4 +80,33 @@ describe('TenantContext', () => {
     await scoped.asSystem('hooks', async () => calls.push('work'));
     expect(calls).toEqual(['orm:in', 'metrics:in', 'work', 'metrics:out', 'orm:out']);
   });
+
+  it('runTenantsJointly: joint hooks open once, the others still wrap every tenant scope', async () => {
+    const calls: string[] = [];
+    const scoped = new TenantContext(ClsServiceManager.getClsService());
+    const wrap =
+      (name: string) =>
+      async <T>(fn: () => Promise<T>): Promise<T> => {
+        calls.push(`${name}:in`);
+        const result = await fn();
+        calls.push(`${name}:out`);
+        return result;
+      };
+    scoped.addScopeHook({
+      around: wrap('orm'),
+      joint: async (fn) => {
+        calls.push(`tx:${scoped.maybeTenantId ?? 'nobody'}`);
+        return fn({ around: wrap('rebind') });
+      },
+    });
+    scoped.addScopeHook({ around: wrap('metrics') });
+    const [a, b] = [randomUUID(), randomUUID()];
+    const seen = await scoped.runTenantsJointly(async (runAs) => [
+      await runAs(a, async () => scoped.tenantId),
+      await runAs(b, async () => scoped.tenantId),
+    ]);
+    expect(seen).toEqual([a, b]);
+    const scope = ['rebind:in', 'metrics:in', 'metrics:out', 'rebind:out'];
+    expect(calls).toEqual(['tx:nobody', ...scope, ...scope]);
+  });
 });

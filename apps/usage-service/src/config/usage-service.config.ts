@@ -31,7 +31,10 @@ export const UsageServiceConfigSchema = serviceConfigSchema('usage-service', 300
    * High: the backoff grows to 30 s, so a database outage of minutes costs no usage.
    */
   USAGE_INGEST_MAX_DELIVER: z.coerce.number().int().min(1).max(1_000).default(20),
-  /** Tenant groups of a batch written at once, each in its own transaction and connection. */
+  /**
+   * Transactions (and connections) a round is written in at once, each holding a run of its
+   * tenant groups, rebound to each group's tenant in turn.
+   */
   USAGE_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),
   /**
    * How long an event arriving at an idle consumer waits for others before it is written; under

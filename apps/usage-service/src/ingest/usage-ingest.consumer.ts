@@ -22,9 +22,10 @@ import { UsageIngestService } from './usage-ingest.service';
 export const INGEST_DURABLE = 'usage-ingest';
 
 /**
- * The durable pull consumer of `<prefix>.usage.events.>`: large batches, one transaction per
- * tenant group, ack after commit. Messages without a (known) tenant or with a malformed body are
- * dead-lettered by the lib before they reach `UsageIngestService`.
+ * The durable pull consumer of `<prefix>.usage.events.>`: large rounds written in a few
+ * transactions, each rebound to one tenant group after another; ack after commit. Messages
+ * without a (known) tenant or with a malformed body are dead-lettered by the lib before they
+ * reach `UsageIngestService`.
  */
 @Injectable()
 export class UsageIngestConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -53,7 +54,7 @@ export class UsageIngestConsumer implements OnApplicationBootstrap, OnApplicatio
       batchSize: this.config.USAGE_INGEST_BATCH_SIZE,
       lingerMs: this.config.USAGE_INGEST_LINGER_MS,
       ack: this.config.USAGE_INGEST_ACK,
-      groupConcurrency: this.config.USAGE_INGEST_CONCURRENCY,
+      transactionsPerRound: this.config.USAGE_INGEST_CONCURRENCY,
       ackWaitMs: this.config.USAGE_INGEST_ACK_WAIT_MS,
       maxDeliver: this.config.USAGE_INGEST_MAX_DELIVER,
       verifyTenant: (tenantId) => this.directory.exists(tenantId),

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { AckPolicy, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import type { z } from 'zod';
-import type { TenantContext } from '../context/tenant-context';
+import type { JointTenantRunner, TenantContext } from '../context/tenant-context';
 import { TENANT_SPAN_ATTRIBUTES } from '../observability/tenant-span.processor';
 import type { DeadLetterPublisher } from './dead-letter.publisher';
 import type { DeliveredMessage } from './jetstream-consumer';
@@ -54,12 +54,16 @@ export interface JetStreamBatchConsumerOptions<S extends z.ZodType> extends Omit
   readonly lingerMs?: number;
   readonly ack?: BatchAckMode;
   readonly maxDeliver?: number;
-  /** Tenant groups of one round written at once, each in its own transaction. Default 1. */
-  readonly groupConcurrency?: number;
+  /**
+   * Transactions a round's tenant groups are shared out to, written at once (each holds a run of
+   * tenants, rebound per group: `TenantContext.runTenantsJointly`). Default 1.
+   */
+  readonly transactionsPerRound?: number;
   readonly verifyTenant?: TenantVerifier;
   /**
-   * Runs once per tenant per round, inside that tenant's scope and transaction, with all of its
-   * valid messages; they are acked only after it committed, and retried together if it throws.
+   * Runs once per tenant per round, inside that tenant's scope (its own EntityManager, in a
+   * transaction bound to that tenant), with all of its valid messages; they are acked only after
+   * the transaction committed, and retried if it throws (then in a transaction of their own).
    * Items it returns as rejected are dead-lettered (after the commit) instead of acked, so one
    * bad item never holds up the rest of its batch.
    */
@@ -75,6 +79,9 @@ interface TenantGroup<T> {
   readonly items: BatchItem<T>[];
   readonly messages: JsMsg[];
 }
+
+/** A written group's messages the handler refused, with why. */
+type Rejected = Map<JsMsg, { reason: string; detail: string }>;
 
 interface Refusal {
   readonly msg: JsMsg;
@@ -104,8 +111,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * A durable pull consumer for high-volume tenant-scoped streams (usage metering). Messages flow
  * in continuously; each round takes what has arrived (up to `batchSize`), dead-letters what may
- * not run (bad header, bad payload, unknown tenant), groups the rest by tenant, and writes each
- * group in one transaction of that tenant — RLS still binds every row. One round at a time, so
+ * not run (bad header, bad payload, unknown tenant), groups the rest by tenant, and writes the
+ * groups in one transaction (or a few: `transactionsPerRound`), rebound to each group's tenant
+ * before its handler runs — RLS still binds every row to its tenant. One round at a time, so
  * settling (and an ack-all) follows delivery order.
  */
 export class JetStreamBatchConsumer<S extends z.ZodType> {
@@ -269,12 +277,16 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
       for (const msg of group.messages) refused.push({ msg, ...refusal });
     }
     let settled = await this.settleAll(refused);
-    // Tenant groups are independent transactions: a few at once keep the database busy.
-    const workers = Math.min(this.options.groupConcurrency ?? 1, queue.length);
+    // A few transactions at once keep the database busy while this process prepares the next
+    // share. Each takes a run of tenants in id order, so transactions of replicas sharing the
+    // durable lock tenants in the same order and queue instead of deadlocking.
+    queue.sort((a, b) => (a.tenantId < b.tenantId ? -1 : 1));
+    const shares = Math.min(this.options.transactionsPerRound ?? 1, queue.length);
+    const perShare = Math.ceil(queue.length / shares);
     await Promise.all(
-      Array.from({ length: workers }, async () => {
-        for (let group = queue.shift(); group; group = queue.shift())
-          if (!(await this.commit(group, batch))) settled = false;
+      Array.from({ length: shares }, async (_, share) => {
+        const groups = queue.slice(share * perShare, (share + 1) * perShare);
+        if (!(await this.commitJointly(groups, batch))) settled = false;
       }),
     );
     if (!this.batchAcks) return true;
@@ -288,20 +300,53 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
   }
 
   /**
-   * Writes one tenant group. `each`: acks its messages, or naks them for redelivery. `batch`:
-   * retries here until it commits or is dead-lettered (a nak would be settled by the next
-   * ack-all); false when it gave up because the consumer is stopping.
+   * Writes tenant groups in one transaction, each in its own tenant's scope (RLS rebound per
+   * group), then settles them; false when it gave up because the consumer is stopping. If the
+   * transaction rolls back, the groups are written again one transaction each, so one failing
+   * tenant neither holds up nor dead-letters the others.
+   */
+  private async commitJointly(
+    groups: readonly TenantGroup<z.output<S>>[],
+    batch: JsMsg[],
+  ): Promise<boolean> {
+    let written: Rejected[];
+    try {
+      written = await this.context.runTenantsJointly(async (runAs) => {
+        const rejected: Rejected[] = [];
+        for (const group of groups) {
+          const outcome = await this.write(group, runAs);
+          if (!outcome.ok) throw outcome.error;
+          rejected.push(outcome.rejected);
+        }
+        return rejected;
+      });
+    } catch (error) {
+      this.logger.warn({
+        msg: 'joint transaction rolled back; writing its tenant groups one by one',
+        tenants: groups.length,
+        error: String(error),
+      });
+      let settled = true;
+      for (const group of groups) if (!(await this.commit(group, batch))) settled = false;
+      return settled;
+    }
+    const settled = await Promise.all(
+      groups.map((group, index) => this.settleWritten(group, written[index])),
+    );
+    return settled.every(Boolean);
+  }
+
+  /**
+   * Writes one tenant group in its own transaction. `each`: acks its messages, or naks them for
+   * redelivery. `batch`: retries here until it commits or is dead-lettered (a nak would be
+   * settled by the next ack-all); false when it gave up because the consumer is stopping.
    */
   private async commit(group: TenantGroup<z.output<S>>, batch: JsMsg[]): Promise<boolean> {
     for (let attempt = group.messages[0].info.deliveryCount; ; attempt += 1) {
-      const outcome = await this.write(group);
-      if (outcome.ok) {
-        if (!this.batchAcks)
-          for (const msg of group.messages) if (!outcome.rejected.has(msg)) msg.ack();
-        return this.settleAll(
-          [...outcome.rejected].map(([msg, rejection]) => ({ msg, ...rejection })),
-        );
-      }
+      const outcome = await this.write(group, (tenantId, fn) =>
+        this.context.runWithTenant(tenantId, fn),
+      );
+      if (outcome.ok) return this.settleWritten(group, outcome.rejected);
       if (!this.batchAcks) {
         for (const msg of group.messages) await this.settler.retryOrDeadLetter(msg, outcome.error);
         return true;
@@ -323,23 +368,26 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
     }
   }
 
+  /** After a group's transaction committed: acks (`each`) and dead-letters its rejections. */
+  private settleWritten(group: TenantGroup<z.output<S>>, rejected: Rejected): Promise<boolean> {
+    if (!this.batchAcks) for (const msg of group.messages) if (!rejected.has(msg)) msg.ack();
+    return this.settleAll([...rejected].map(([msg, rejection]) => ({ msg, ...rejection })));
+  }
+
+  /** Runs the handler on one group in its tenant's scope, started by `runAs`. */
   private async write(
     group: TenantGroup<z.output<S>>,
-  ): Promise<
-    | { ok: true; rejected: Map<JsMsg, { reason: string; detail: string }> }
-    | { ok: false; error: unknown }
-  > {
+    runAs: JointTenantRunner,
+  ): Promise<{ ok: true; rejected: Rejected } | { ok: false; error: unknown }> {
     const first = group.messages[0];
     return withConsumerSpan(first.subject, first.headers, async (span) => {
       span.setAttribute(TENANT_SPAN_ATTRIBUTES.tenantId, group.tenantId);
       span.setAttribute('messaging.batch.message_count', group.messages.length);
       try {
         const rejections =
-          (await this.context.runWithTenant(group.tenantId, () =>
-            this.options.handleBatch(group.items),
-          )) ?? [];
+          (await runAs(group.tenantId, () => this.options.handleBatch(group.items))) ?? [];
         const byItem = new Map(rejections.map((rejection) => [rejection.item, rejection]));
-        const rejected = new Map<JsMsg, { reason: string; detail: string }>();
+        const rejected: Rejected = new Map();
         group.items.forEach((item, index) => {
           const rejection = byItem.get(item);
           if (rejection) rejected.set(group.messages[index], rejection);

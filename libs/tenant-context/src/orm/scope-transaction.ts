@@ -76,11 +76,19 @@ export class ScopeTransaction {
   }
 
   /**
-   * Binds the rest of the transaction to the scope running now, for scopes that share it and
-   * take turns (`TenantContext.runTenantsJointly`); sent with the next statement.
+   * A turn of the scope running now on this transaction, for scopes that share it one at a time
+   * (`TenantContext.runTenantsJointly`): the transaction is bound to that scope from its next
+   * statement, and the turn refuses statements once `close`d, so a query its scope left running
+   * cannot run under the next scope's binding.
    */
-  rebindToCurrentScope(): void {
+  takeTurn(): ScopeTransaction {
     deferBinding(this.connection, this.currentBinding());
+    return new ScopeTransaction(this.pool, this.connection, this.currentBinding);
+  }
+
+  /** Takes no more statements; the transaction itself goes on (see `end`). */
+  close(): void {
+    this.ended = true;
   }
 
   /** Raw SQL with bound parameters on the scope's transaction (RLS binds it like the rest). */
@@ -102,7 +110,7 @@ export class ScopeTransaction {
 
   /** Ends the transaction (nothing is sent if it never began) and gives the connection back. */
   async end(outcome: 'commit' | 'rollback'): Promise<void> {
-    this.ended = true;
+    this.close();
     try {
       await this.send(this.connection, outcome === 'commit' ? 'COMMIT;' : 'ROLLBACK;');
     } finally {

@@ -1,6 +1,7 @@
 import { TransactionContext, type MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ScopeHook } from '../context/tenant-context';
+import type { ScopeTransaction } from './scope-transaction';
 import type { TenantKnexClient } from './tenant-knex-dialect';
 
 /**
@@ -17,14 +18,57 @@ export class UnitOfWorkScopeHook implements ScopeHook {
   constructor(private readonly orm: MikroORM) {}
 
   async around<T>(fn: () => Promise<T>): Promise<T> {
-    const em = this.orm.em.fork({ clear: true, disableContextResolution: true }) as EntityManager;
+    const transaction = await this.open();
+    return this.complete(transaction, () => this.run(transaction, fn));
+  }
+
+  /**
+   * One transaction for the tenant scopes of `TenantContext.runTenantsJointly`. It is opened bound
+   * to nobody (every policy matches nothing); each scope takes a turn on it, rebinding it to its
+   * own tenant with a transaction-local `set_config` sent with its first statement, so RLS binds
+   * every statement to the scope that sent it, and still gets its own fork (no identity map shared
+   * between tenants). A turn refuses statements once its scope has ended, so nothing a scope left
+   * running can reach the next one's binding; scopes take turns one at a time.
+   */
+  async joint<T>(fn: (perScope: ScopeHook) => Promise<T>): Promise<T> {
+    const shared = await this.open();
+    let busy = false;
+    const perScope: ScopeHook = {
+      around: async (work) => {
+        if (busy) throw new Error('scopes sharing a transaction must run one at a time');
+        busy = true;
+        const turn = shared.takeTurn();
+        try {
+          return await this.run(turn, work);
+        } finally {
+          turn.close();
+          busy = false;
+        }
+      },
+    };
+    return this.complete(shared, () => fn(perScope));
+  }
+
+  private open(): Promise<ScopeTransaction> {
+    const em = this.orm.em as EntityManager;
     const client = em.getConnection().getKnex().client as unknown as TenantKnexClient;
-    const transaction = await client.openScopeTransaction();
+    return client.openScopeTransaction();
+  }
+
+  /** Runs `fn` in a fresh EntityManager on `transaction`, then flushes what it left. */
+  private async run<T>(transaction: ScopeTransaction, fn: () => Promise<T>): Promise<T> {
+    const em = this.orm.em.fork({ clear: true, disableContextResolution: true }) as EntityManager;
     em.setTransactionContext(transaction);
+    const result = await TransactionContext.create(em, fn);
+    await em.flush();
+    return result;
+  }
+
+  /** Commits `transaction` if `fn` succeeds, else rolls it back. */
+  private async complete<T>(transaction: ScopeTransaction, fn: () => Promise<T>): Promise<T> {
     let result: T;
     try {
-      result = await TransactionContext.create(em, fn);
-      await em.flush();
+      result = await fn();
     } catch (error) {
       await transaction.end('rollback');
       throw error;
