@@ -46,13 +46,18 @@ const SUITES: Record<string, Suite> = {
   \`findOneOrFail\` by key, JSON on the wire; the three rows' repetitions take turns, so load on
   the machine weighs on each alike. The CPU rows are this process's CPU time per request (client
   and service both; nats-server and Postgres not counted): steadier than rates on a shared machine.
-- Where ours still spends more (CPU profiles of each side alone, 64 in flight): Nest's
-  interceptor chain wraps every interceptor's \`next\` in \`AsyncResource.bind\`, which on Node 20
-  builds two deprecation wrappers per call (the baseline has no interceptor: nestjs-cls mounts a
-  no-op one and ours restores the scope); the ORM filter's where-processing; the no-op flush at the
-  end of each unit of work; header stamping, admission and the consumer span; and the garbage
-  they make. No longer: the transaction's BEGIN/COMMIT round trips (a read-only scope sends one
-  statement, \`select set_config(…); <select>\`) and knex's per-transaction knex instance.`,
+- Where ours still spends more (CPU profiles of each side alone, 64 in flight, quiet machine:
+  ~400 vs ~1,050 µs of Node CPU per request): MikroORM's share triples (~80 → ~270 µs), mostly
+  the global filter — \`applyFilters\` awaits the condition, processes it and merges it into
+  \`{ $and: [filter, where] }\`, which the criteria builder then walks (a scope's one-row read:
+  ~385 µs plain fork vs ~390–425 µs in a scope with the filter off vs ~460–520 µs with it) — then
+  the no-op flush ending each unit of work; Node's async-context bookkeeping for the extra
+  promises (~75 µs); Nest's interceptor chain, which wraps each interceptor's \`next\` in
+  \`AsyncResource.bind\` and on Node 20 builds two deprecation wrappers per call (~40 µs for the
+  one interceptor that restores the scope; the baseline has none); and the garbage of all of it
+  (~50 µs). The unit of work itself is no longer in the way: a scope that makes no query costs
+  ~25 µs (it was ~200 µs with a knex transaction per scope), and a read-only scope sends one
+  statement, \`select set_config(…); <select>\`.`,
     run: contextBenchmarks,
     targets: (rows) => {
       const tenant = row(rows, CONTEXT_ROWS.tenant(64));
