@@ -39,6 +39,8 @@ const CLIENT_SETTINGS = [
 export class ScopeTransaction {
   /** Runs every statement on the scope's connection, and none once the scope has ended. */
   readonly client: ScopeClient;
+  /** The pinned client's own query, which `end` still uses after the scope stopped taking any. */
+  private readonly send: ScopeClient['query'];
   private ended = false;
 
   private constructor(
@@ -61,8 +63,6 @@ export class ScopeTransaction {
     this.client = client;
     this.send = send;
   }
-
-  private readonly send: ScopeClient['query'];
 
   /** `currentBinding` binds to the scope running now (read when the transaction is rebound). */
   static async open(
