@@ -6,6 +6,7 @@ import {
   ClientProxyFactory,
   EventPattern,
   MessagePattern,
+  Payload,
   type ClientProxy,
 } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
@@ -21,6 +22,7 @@ import {
   type TestBus,
   type TestDatabase,
 } from '@tenantbus/testing';
+import { IsBoolean, IsOptional, IsString } from 'class-validator';
 import { headers as natsHeaders, JSONCodec } from 'nats';
 import { lastValueFrom } from 'rxjs';
 import {
@@ -44,6 +46,16 @@ interface Seen {
 
 const codec = JSONCodec<unknown>();
 
+class AddWidget {
+  @IsString()
+  name!: string;
+
+  /** Fail after the write: the reply must report it and the write must not stay. */
+  @IsOptional()
+  @IsBoolean()
+  fail?: boolean;
+}
+
 describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () => {
   const tracing = installTestTracing();
   let db: TestDatabase;
@@ -56,7 +68,7 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
   const seen: Seen[] = [];
   const a = makeTenant();
   const b = makeTenant();
-  const subjects = { touch: '', count: '', lifecycle: '' };
+  const subjects = { touch: '', count: '', lifecycle: '', add: '' };
   const systemSeen: { isSystem: boolean; widgets: number; tenantId?: string }[] = [];
 
   beforeAll(async () => {
@@ -73,6 +85,7 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
     subjects.touch = naming.subject('widget.touch');
     subjects.count = naming.subject('widget.count');
     subjects.lifecycle = naming.subject('tenant.rebuilt');
+    subjects.add = naming.subject('widget.add');
 
     @Controller()
     class WidgetHandlers {
@@ -100,6 +113,14 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
           tenantId: this.tenant.maybeTenantId,
           widgets: await this.em.count(Widget, {}),
         });
+      }
+
+      @MessagePattern<string>(subjects.add)
+      async add(@Payload() input: AddWidget): Promise<{ id: string }> {
+        const widget = this.em.create(Widget, { name: input.name });
+        await this.em.flush();
+        if (input.fail) throw new Error('failed after writing');
+        return { id: widget.id };
       }
 
       @MessagePattern<string>(subjects.count)
@@ -236,9 +257,47 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
     expect(codec.decode(reply.data)).toMatchObject({ err: { code: 'TENANT_HEADER_MALFORMED' } });
   });
 
+  it("a request's write is committed when its reply arrives, in the caller's tenant", async () => {
+    const name = `added-${Date.now()}`;
+    const reply = await context.runWithTenant(a.entry.id, () =>
+      lastValueFrom(client.send<{ id: string }>(subjects.add, { name })),
+    );
+    const rows = await db.query('select tenant_id from widget where id = $1 and name = $2', [
+      reply.id,
+      name,
+    ]);
+    expect(rows).toEqual([{ tenant_id: a.entry.id }]);
+  });
+
+  it('a request whose handler fails gets an error reply and leaves nothing written', async () => {
+    const name = `failed-${Date.now()}`;
+    await expect(
+      context.runWithTenant(a.entry.id, () =>
+        lastValueFrom(client.send(subjects.add, { name, fail: true })),
+      ),
+    ).rejects.toEqual({ code: 'INTERNAL', message: 'Internal error' });
+    const rows = await db.query('select 1 from widget where name = $1', [name]);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('a request with an invalid payload is refused by validation before its handler', async () => {
+    const name = `invalid-${Date.now()}`;
+    await expect(
+      context.runWithTenant(a.entry.id, () =>
+        lastValueFrom(client.send(subjects.add, { name, extra: 'not declared' })),
+      ),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    const rows = await db.query('select 1 from widget where name = $1', [name]);
+    expect(rows).toHaveLength(0);
+  });
+
   it('a handler declared system-level runs in system scope without a tenant header', async () => {
     bus.nc.publish(subjects.lifecycle, codec.encode({ pattern: subjects.lifecycle, data: {} }));
     const handled = await waitFor(() => systemSeen[0], { what: 'system handler' });
-    expect(handled).toEqual({ isSystem: true, tenantId: undefined, widgets: 2 });
+    const [all] = await db.query<{ widgets: number }>(
+      'select count(*)::int as widgets from widget',
+    );
+    expect(all.widgets).toBeGreaterThan(1); // both tenants' rows, and it sees them all
+    expect(handled).toEqual({ isSystem: true, tenantId: undefined, widgets: all.widgets });
   });
 });

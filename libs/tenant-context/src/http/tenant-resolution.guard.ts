@@ -82,12 +82,21 @@ export class TenantResolutionGuard implements CanActivate {
   }
 }
 
+/** A handler or a class, as the reflector reads metadata from them. */
+type MetadataTarget = Parameters<Reflector['getAllAndOverride']>[1][number];
+
 export function routeScope(reflector: Reflector, execution: ExecutionContext): RouteScope {
+  return declaredScope(reflector, execution.getHandler(), execution.getClass());
+}
+
+/** The scope a handler (or else its class) declares; `tenant` when neither does. */
+export function declaredScope(
+  reflector: Reflector,
+  handler: MetadataTarget,
+  controller: MetadataTarget,
+): RouteScope {
   return (
-    reflector.getAllAndOverride<RouteScope | undefined>(ROUTE_SCOPE, [
-      execution.getHandler(),
-      execution.getClass(),
-    ]) ?? {
+    reflector.getAllAndOverride<RouteScope | undefined>(ROUTE_SCOPE, [handler, controller]) ?? {
       kind: 'tenant',
     }
   );

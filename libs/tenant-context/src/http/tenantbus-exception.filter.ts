@@ -18,28 +18,38 @@ export interface ErrorBody {
   correlationId?: string;
 }
 
+const logger = new Logger('Errors');
+
 /**
  * Maps errors once per transport. HTTP: status + `{ code, message, details, correlationId }`;
  * 500s hide internals behind the correlation id. NATS request/reply: `{ code, message }`.
  */
 @Catch()
 export class TenantbusExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
-
   catch(error: unknown, host: ArgumentsHost): Observable<never> | void {
-    const correlationId = readTenantContext().correlationId;
-    const { status, body } = toErrorBody(error, correlationId);
-    if (status >= 500)
-      this.logger.error({ msg: 'unhandled error', error: describe(error), correlationId });
-    if (host.getType() === 'rpc') {
-      return throwError(() =>
-        error instanceof RpcException
-          ? error.getError()
-          : { code: body.code, message: body.message },
-      );
-    }
+    if (host.getType() === 'rpc') return throwError(() => rpcErrorOf(error));
+    const { status, body } = loggedErrorBody(error);
     host.switchToHttp().getResponse<Response>().status(status).json(body);
   }
+}
+
+/** A NATS reply's error: an `RpcException`'s own, else `{ code, message }` as over HTTP. */
+export function rpcErrorOf(error: unknown): object {
+  if (error instanceof RpcException) {
+    const reply = error.getError();
+    return typeof reply === 'object' ? reply : { code: 'RPC_ERROR', message: reply };
+  }
+  const { body } = loggedErrorBody(error);
+  return { code: body.code, message: body.message };
+}
+
+/** `toErrorBody` in the current scope's correlation; what becomes a 500 is logged whole. */
+function loggedErrorBody(error: unknown): ReturnType<typeof toErrorBody> {
+  const correlationId = readTenantContext().correlationId;
+  const mapped = toErrorBody(error, correlationId);
+  if (mapped.status >= 500)
+    logger.error({ msg: 'unhandled error', error: describe(error), correlationId });
+  return mapped;
 }
 
 export function toErrorBody(

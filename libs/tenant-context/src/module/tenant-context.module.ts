@@ -7,7 +7,14 @@ import {
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, Reflector } from '@nestjs/core';
+import {
+  APP_FILTER,
+  APP_GUARD,
+  APP_INTERCEPTOR,
+  APP_PIPE,
+  DiscoveryModule,
+  Reflector,
+} from '@nestjs/core';
 import { BusNaming } from '@tenantbus/contracts';
 import { connect, type NatsConnection } from 'nats';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
@@ -68,8 +75,8 @@ class NatsConnectionCloser implements OnApplicationShutdown {
 
 /**
  * Wires tenancy into a Nest app: the CLS context per request, the HTTP resolver chain (guard),
- * scope restoration for HTTP and NATS handlers (interceptor), error mapping (filter), the tenant
- * bus and the tenant directory. Global, so features just inject `TenantContext` / `TenantBus`.
+ * the HTTP handler's scope (interceptor; NATS handlers get theirs from `TenantNatsServer`), error
+ * mapping (filter), the tenant bus and the tenant directory. Global, so features just inject `TenantContext` / `TenantBus`.
  */
 @Module({})
 export class TenantContextModule implements NestModule {
@@ -129,30 +136,14 @@ export class TenantContextModule implements NestModule {
         inject: [Reflector, TenantContext, AdminAuthenticator, TenantDirectory],
       },
       { provide: APP_GUARD, useClass: RequestInputGuard },
-      {
-        provide: APP_INTERCEPTOR,
-        useFactory: (
-          reflector: Reflector,
-          context: TenantContext,
-          deadLetters: DeadLetterPublisher,
-          directory: TenantDirectory,
-        ) =>
-          new TenantScopeInterceptor(
-            reflector,
-            context,
-            deadLetters,
-            options.verifyMessageTenants === false
-              ? undefined
-              : (tenantId) => directory.exists(tenantId),
-          ),
-        inject: [Reflector, TenantContext, DeadLetterPublisher, TenantDirectory],
-      },
+      { provide: APP_INTERCEPTOR, useClass: TenantScopeInterceptor },
       { provide: APP_FILTER, useClass: TenantbusExceptionFilter },
       { provide: APP_PIPE, useFactory: createValidationPipe },
     ];
     return {
       module: TenantContextModule,
       global: true,
+      imports: [DiscoveryModule], // the NATS transport finds the scope each handler declares
       providers,
       exports: [
         TENANT_CONTEXT_OPTIONS,
