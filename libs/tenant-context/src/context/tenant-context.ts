@@ -53,28 +53,31 @@ export class TenantContextReader {
   }
 
   get maybeTenantId(): TenantId | undefined {
-    return this.cls.isActive() ? this.cls.get('tenantId') : undefined;
+    return this.snapshot()?.tenantId;
   }
 
   get system(): SystemScope | undefined {
-    return this.cls.isActive() ? this.cls.get('system') : undefined;
+    return this.snapshot()?.system;
   }
 
   get isSystem(): boolean {
     return this.system !== undefined;
   }
 
-  /** The current store itself, for loggers that outlive the scope; undefined outside one. */
+  /**
+   * The current store itself, for loggers that outlive the scope; undefined outside one. Read
+   * whole: `cls.get(key)` splits its key as a path on every call.
+   */
   snapshot(): TenantStore | undefined {
-    return this.cls.isActive() ? this.cls.get() : undefined;
+    return this.cls.get();
   }
 
   get correlationId(): string | undefined {
-    return this.cls.isActive() ? this.cls.get('correlationId') : undefined;
+    return this.snapshot()?.correlationId;
   }
 
   get actor(): Actor | undefined {
-    return this.cls.isActive() ? this.cls.get('actor') : undefined;
+    return this.snapshot()?.actor;
   }
 }
 

@@ -59,6 +59,11 @@ export function deferBinding(connection: PooledConnection, binding: string | und
     : { binding, readsAhead: false };
 }
 
+/** Whether the connection's transaction has yet to begin (nothing to commit or roll back). */
+export function owesBegin(connection: PooledConnection): boolean {
+  return connection[DEFERRED]?.begin !== undefined;
+}
+
 /** Forgets what the connection owed: its transaction is over (or never began). */
 export function clearDeferred(connection: PooledConnection): void {
   delete connection[DEFERRED];

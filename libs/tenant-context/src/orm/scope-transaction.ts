@@ -2,6 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import {
   deferBegin,
   deferBinding,
+  owesBegin,
   type DeferredBegin,
   type KnexQuery,
   type PooledConnection,
@@ -112,7 +113,8 @@ export class ScopeTransaction {
   async end(outcome: 'commit' | 'rollback'): Promise<void> {
     this.close();
     try {
-      await this.send(this.connection, outcome === 'commit' ? 'COMMIT;' : 'ROLLBACK;');
+      if (!owesBegin(this.connection))
+        await this.send(this.connection, outcome === 'commit' ? 'COMMIT;' : 'ROLLBACK;');
     } finally {
       await this.pool.releaseConnection(this.connection);
     }
