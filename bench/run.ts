@@ -46,18 +46,22 @@ const SUITES: Record<string, Suite> = {
   \`findOneOrFail\` by key, JSON on the wire; the three rows' repetitions take turns, so load on
   the machine weighs on each alike. The CPU rows are this process's CPU time per request (client
   and service both; nats-server and Postgres not counted): steadier than rates on a shared machine.
-- Where ours still spends more (CPU profiles of each side alone, 64 in flight, quiet machine:
-  ~400 vs ~1,050 µs of Node CPU per request): MikroORM's share triples (~80 → ~270 µs), mostly
-  the global filter — \`applyFilters\` awaits the condition, processes it and merges it into
-  \`{ $and: [filter, where] }\`, which the criteria builder then walks (a scope's one-row read:
-  ~385 µs plain fork vs ~390–425 µs in a scope with the filter off vs ~460–520 µs with it) — then
-  the no-op flush ending each unit of work; Node's async-context bookkeeping for the extra
-  promises (~75 µs); Nest's interceptor chain, which wraps each interceptor's \`next\` in
-  \`AsyncResource.bind\` and on Node 20 builds two deprecation wrappers per call (~40 µs for the
-  one interceptor that restores the scope; the baseline has none); and the garbage of all of it
-  (~50 µs). The unit of work itself is no longer in the way: a scope that makes no query costs
-  ~25 µs (it was ~200 µs with a knex transaction per scope), and a read-only scope sends one
-  statement, \`select set_config(…); <select>\`.`,
+- Where ours still spends more (CPU profiles of each side alone, 64 in flight, 18,000 requests
+  each): on this machine socket writes dominate both sides (\`writeBuffer\`, three per request:
+  the request, the query, the reply), and ours makes the same writes. What ours adds is
+  MikroORM's per unit of work: the global filter (\`applyFilters\` processes the condition and
+  wraps it with the query's where in \`{ $and: [filter, where] }\`, which \`processWhere\` and the
+  criteria builder then walk again: ~50–60 µs per query), the EntityManager fork (~30 µs; a
+  quarter of it \`Configuration.set\` toggling \`allowGlobalContext\`, which rewrites
+  \`process.env\` twice per fork), the flush that ends each unit of work (~30 µs, in an
+  AsyncLocalStorage of its own), the headers, and the garbage of all of it (~50 µs). Taken out
+  this round: Nest's interceptor chain for message handlers (\`AsyncResource.bind\` per
+  interceptor and message, two deprecation wrappers each on Node 20) — the transport now
+  restores the scope (\`TenantNatsServer\`) — MikroORM's \`TransactionContext\` per scope (the
+  scope's EntityManager is found through its CLS store), nestjs-cls's path split on every
+  \`cls.get(key)\`, a COMMIT sent for scopes that never began, and the \`JSON.parse\` exception
+  Nest's handler lookup throws for every plain-subject message. A scope that makes no query
+  costs ~25 µs; a read-only scope sends one statement, \`select set_config(…); <select>\`.`,
     run: contextBenchmarks,
     targets: (rows) => {
       const tenant = row(rows, CONTEXT_ROWS.tenant(64));
