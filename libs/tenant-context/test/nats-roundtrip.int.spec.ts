@@ -68,7 +68,7 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
   const seen: Seen[] = [];
   const a = makeTenant();
   const b = makeTenant();
-  const subjects = { touch: '', count: '', lifecycle: '', add: '' };
+  const subjects = { touch: '', count: '', lifecycle: '', add: '', audit: '' };
   const systemSeen: { isSystem: boolean; widgets: number; tenantId?: string }[] = [];
 
   beforeAll(async () => {
@@ -86,6 +86,7 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
     subjects.count = naming.subject('widget.count');
     subjects.lifecycle = naming.subject('tenant.rebuilt');
     subjects.add = naming.subject('widget.add');
+    subjects.audit = naming.subject('widget.audit');
 
     @Controller()
     class WidgetHandlers {
@@ -129,6 +130,18 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
       }
     }
 
+    /** Declared system-level as a whole: every handler of the class runs so. */
+    @SystemScoped('test: audit across tenants')
+    @Controller()
+    class AuditHandlers {
+      constructor(private readonly em: EntityManager) {}
+
+      @MessagePattern<string>(subjects.audit)
+      async audit(): Promise<{ widgets: number }> {
+        return { widgets: await this.em.count(Widget, {}) };
+      }
+    }
+
     @Module({
       imports: [
         TenantContextModule.forRoot({
@@ -139,7 +152,7 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
         MikroOrmModule.forRoot({ ...fixtureOrmOptions(fixture), registerRequestContext: false }),
         TenantOrmModule.forRoot(),
       ],
-      controllers: [WidgetHandlers],
+      controllers: [WidgetHandlers, AuditHandlers],
     })
     class RoundTripModule {}
 
@@ -289,6 +302,18 @@ describe('NATS round trip through a Nest hybrid app (real NATS + Postgres)', () 
     ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     const rows = await db.query('select 1 from widget where name = $1', [name]);
     expect(rows).toHaveLength(0);
+  });
+
+  it('a controller declared system-level answers requests in system scope, without a tenant', async () => {
+    const reply = await bus.nc.request(
+      subjects.audit,
+      codec.encode({ id: '1', pattern: subjects.audit, data: {} }),
+      { timeout: 2_000 },
+    );
+    const [all] = await db.query<{ widgets: number }>(
+      'select count(*)::int as widgets from widget',
+    );
+    expect(codec.decode(reply.data)).toMatchObject({ response: { widgets: all.widgets } });
   });
 
   it('a handler declared system-level runs in system scope without a tenant header', async () => {
