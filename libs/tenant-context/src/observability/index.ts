@@ -1,5 +1,6 @@
 export { TenantSpanProcessor, TENANT_SPAN_ATTRIBUTES } from './tenant-span.processor';
 export {
+  exportBatching,
   startTracing,
   installTestTracing,
   type TestTracing,
