@@ -150,7 +150,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         }
         if (published.length === 0) return 0;
         this.failpoints.hit('outbox.after-publish');
-        await em.nativeUpdate(OutboxEvent, { id: { $in: published } }, { publishedAt: new Date() });
+        // Plain SQL like the read: nativeUpdate's query building was ~5% of the registry's
+        // allocations per tenant created (bench: lifecycle), for a one-row stamp.
+        await em.execute(
+          `update outbox set published_at = ? where id in (${published.map(() => '?').join(', ')})`,
+          [new Date(), ...published],
+          'run',
+        );
         return published.length;
       },
       { auditLevel: 'debug' },
