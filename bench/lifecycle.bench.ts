@@ -3,7 +3,7 @@ import { JSONCodec } from 'nats';
 import { randomUUID } from 'node:crypto';
 import type { Stack } from '../test/support/stack';
 import { measureLatency, percentile, type Sample } from './measure';
-import { benchStack, seconds, sleep, tenantHeaders } from './support';
+import { benchStack, cpuMs, seconds, sleep, tenantHeaders } from './support';
 
 const TENANTS = Number(process.env.BENCH_LIFECYCLE_TENANTS ?? 200);
 const VISIBLE_EVENTS = Number(process.env.BENCH_VISIBLE_EVENTS ?? 80);
@@ -17,7 +17,10 @@ export const LIFECYCLE_ROWS = {
   relayed: 'of which answer → on JetStream (outbox relay, woken by the commit)',
   applied: 'of which on JetStream → applied in both consumers',
   visible: 'usage event published → visible in GET /api/v1/usage, 4 tenants in flight',
+  cpu: (service: string) => `Node CPU per tenant provisioned (warm-up included): ${service}`,
 } as const;
+
+const SERVICES = ['tenant-service', 'sync-service', 'usage-service'] as const;
 
 /**
  * The three built services as processes (a database each): how long a new tenant takes to reach
@@ -30,12 +33,22 @@ export async function lifecycleBenchmarks(): Promise<Sample[]> {
   const stack = await benchStack();
   try {
     const answered: { id: string; answeredMs: number; answeredAt: number }[] = [];
+    const pids = SERVICES.map((service) => stack.services[service].child.pid!);
+    const cpuBefore = pids.map(cpuMs);
     samples.push(
       await measureLatency(
         LIFECYCLE_ROWS.provisioned,
         { repetitions: LIFECYCLE_REPS, count: TENANTS, inFlight: 1, warmup: 20 },
         async () => answered.push(await provision(stack)),
       ),
+    );
+    // Each service's own CPU (its process, /proc): steadier than latency on a shared machine.
+    samples.push(
+      ...SERVICES.map((service, index) => ({
+        name: LIFECYCLE_ROWS.cpu(service),
+        unit: 'µs CPU/tenant',
+        rates: [((cpuMs(pids[index]) - cpuBefore[index]) * 1_000) / answered.length],
+      })),
     );
     // Where the time goes, over the same tenants (warm-up included): the registry's answer, the
     // relay (its `published_at` is stamped on the JetStream ack) and the consumers (their state

@@ -158,11 +158,14 @@ const SUITES: Record<string, Suite> = {
   tenants, one at a time. The "of which" rows split the same tenants' time: the registry's
   answer; answer → the relay's JetStream ack (its \`published_at\`, stamped at the last ack of
   its batch: one row each here); ack → the later of the two consumers' \`tenant_state.updated_at\`
-  (one machine, one clock). Database round trips per tenant: the POST 6 (\`BEGIN\` with the
-  scope's binding, the plan, the tenant, audit and outbox inserts, \`COMMIT\`), the relay 2
-  before it publishes (\`BEGIN\`, lock and read in one), the consumers 3 (usage) and 4 (sync:
-  its policy). Every stage is CPU-bound: three services, Postgres and NATS share 2 cores with
-  other runs (load in the run line).
+  (one machine, one clock). Database round trips per tenant (counted in Postgres's statement
+  log): the POST 5 (the plan; \`BEGIN\` with the scope's binding and the audit insert; the tenant
+  and outbox inserts; \`COMMIT\`), the relay 1 before it publishes (\`BEGIN\`, lock and read in
+  one) and 2 after (the stamp, \`COMMIT\`), the consumers 2 (usage) and 3 (sync: its policy).
+  Every stage is CPU-bound: three services, Postgres and NATS share 2 cores with other runs
+  (load in the run line). The CPU rows are each service process's user + system time (/proc,
+  10 ms ticks) over all the row's tenants, warm-up included, idle timers too: steadier than
+  latency on a shared machine.
 - A usage event published on JetStream, then \`GET /api/v1/usage\` with the tenant's key polled
   every 2 ms until it counts it. Ingest writes an event reaching an idle consumer after a 20 ms
   linger (\`USAGE_INGEST_LINGER_MS\`).`,
