@@ -1,13 +1,13 @@
 import { exportBatching } from '../src/observability';
 
 describe('exportBatching (the span export batches)', () => {
-  it('sends small batches soon by default', () => {
-    expect(exportBatching({})).toEqual({ scheduledDelayMillis: 200, maxExportBatchSize: 64 });
+  it('caps a batch at 64 spans by default', () => {
+    expect(exportBatching({})).toEqual({ maxExportBatchSize: 64 });
   });
 
-  it("leaves each setting an OTEL_BSP_* variable names to the SDK's own env fallback", () => {
-    expect(
-      exportBatching({ OTEL_BSP_SCHEDULE_DELAY: '5000', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512' }),
-    ).toEqual({ scheduledDelayMillis: undefined, maxExportBatchSize: undefined });
+  it("leaves the cap OTEL_BSP_MAX_EXPORT_BATCH_SIZE names to the SDK's own env fallback", () => {
+    expect(exportBatching({ OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512' })).toEqual({
+      maxExportBatchSize: undefined,
+    });
   });
 });
