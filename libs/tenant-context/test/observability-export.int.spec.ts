@@ -42,10 +42,10 @@ const { TenantContext } = require(root + '/libs/tenant-context/src/context/tenan
 
 const tracer = trace.getTracer('export-spec');
 // A parent span per query, so the test can tell the two pg spans apart by parentSpanId.
-const query = (db, name) =>
+const query = (db, name, sql = 'select 1') =>
   tracer.startActiveSpan(name, async (span) => {
     try {
-      await db.query('select 1');
+      await db.query(sql);
     } finally {
       span.end();
     }
@@ -67,7 +67,8 @@ const query = (db, name) =>
   try {
     await db.connect(); // outside any scope: the connection itself belongs to no tenant
     await query(db, 'unscoped-query');
-    await ctx.runWithTenant(process.env.PG_TENANT, () => query(db, 'tenant-query'), {
+    const sql = "select 'a tenant''s secret' as value, 1 as n";
+    await ctx.runWithTenant(process.env.PG_TENANT, () => query(db, 'tenant-query', sql), {
       correlationId: 'corr-pg',
     });
   } finally {
@@ -150,6 +151,11 @@ describe('startTracing with an OTLP endpoint (child process)', () => {
       expect(query?.kind).toBe(3 /* CLIENT */);
       expect(query && query.attributes[TENANT_SPAN_ATTRIBUTES.tenantId]).toBe(pgTenantId);
       expect(query && query.attributes[TENANT_SPAN_ATTRIBUTES.correlationId]).toBe('corr-pg');
+    });
+
+    it("keeps the statement's shape, not the values inlined into it", () => {
+      const query = pgQueryUnder('tenant-query');
+      expect(query && query.attributes['db.query.text']).toBe('select ? as value, 1 as n');
     });
 
     it('leaves tenant.id off a pg span started outside any scope', () => {

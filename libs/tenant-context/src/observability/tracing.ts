@@ -20,7 +20,7 @@ import {
   type BufferConfig,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { ATTR_DB_QUERY_TEXT, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { isHealthPath } from './health-path';
 import { createContextManager, createW3CPropagator } from './otel-globals';
 import { TenantSpanProcessor } from './tenant-span.processor';
@@ -93,7 +93,11 @@ export function startTracing(options: TracingOptions): TracingHandle {
       new NestInstrumentation(),
       // Statements of a request or message only: not the relays' and schedulers' own rounds,
       // each of which was a lone root trace per statement.
-      new PgInstrumentation({ requireParentSpan: true }),
+      new PgInstrumentation({
+        requireParentSpan: true,
+        requestHook: (span, { query }) =>
+          span.setAttribute(ATTR_DB_QUERY_TEXT, statementShape(query.text)),
+      }),
     ],
   });
 
@@ -124,4 +128,17 @@ export function exportBatching(env: NodeJS.ProcessEnv): BufferConfig {
 function tracesUrl(endpoint: string): string {
   const trimmed = endpoint.replace(/\/+$/, '');
   return trimmed.endsWith('/v1/traces') ? trimmed : `${trimmed}/v1/traces`;
+}
+
+/** Long enough to tell statements apart; a batch insert's full text is no use in a trace. */
+const STATEMENT_TEXT_LIMIT = 2_000;
+
+/**
+ * A statement as a trace may keep it: string literals replaced by `?`, cut to a readable length.
+ * MikroORM inlines values into its SQL, so the raw text would carry tenants' data (settings,
+ * audit rows, usage payloads) into the trace backend.
+ */
+export function statementShape(sql: string): string {
+  const shape = sql.replace(/'(?:[^']|'')*'/g, '?');
+  return shape.length > STATEMENT_TEXT_LIMIT ? `${shape.slice(0, STATEMENT_TEXT_LIMIT)}…` : shape;
 }
