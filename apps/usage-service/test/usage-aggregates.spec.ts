@@ -3,6 +3,8 @@ import type { Contribution } from '../src/ingest/usage-event.evaluator';
 
 const W = '2026-11-25T09:59:00.000Z';
 const P = '2026-11-01T00:00:00.000Z';
+/** The minute after `W`. */
+const NEXT = '2026-11-25T10:00:00.000Z';
 const contribution = (overrides: Partial<Contribution>): Contribution => ({
   eventId: 'e',
   meter: 'm',
@@ -21,11 +23,7 @@ describe('aggregate', () => {
       contribution({ groupKey: '{"route":"/a"}', value: 2, time: '2026-11-25T09:59:30.000Z' }),
       contribution({ groupKey: '{"route":"/a"}', value: 5, time: '2026-11-25T09:59:10.000Z' }),
       contribution({ groupKey: '{"route":"/b"}', value: 1, time: '2026-11-25T10:59:20.000+01:00' }),
-      contribution({
-        windowStart: '2026-11-25T10:00:00.000Z',
-        value: 3,
-        time: '2026-11-25T10:00:01.000Z',
-      }),
+      contribution({ windowStart: NEXT, value: 3, time: '2026-11-25T10:00:01.000Z' }),
     ]);
     expect(folded.minutes).toEqual([
       {
@@ -39,7 +37,7 @@ describe('aggregate', () => {
         latestTime: '2026-11-25T09:59:30.000Z',
       },
       expect.objectContaining({ groupKey: '{"route":"/b"}', count: 1, sum: 1, latestValue: 1 }),
-      expect.objectContaining({ start: '2026-11-25T10:00:00.000Z', groupKey: '{}', count: 1 }),
+      expect.objectContaining({ start: NEXT, groupKey: '{}', count: 1 }),
     ]);
     expect(folded.periods).toEqual([
       {
@@ -61,17 +59,12 @@ describe('aggregate', () => {
     const folded = aggregate([
       contribution({ meter: 'u', value: 0, uniqueValue: 'alice' }),
       contribution({ meter: 'u', value: 0, uniqueValue: 'alice' }),
-      contribution({
-        meter: 'u',
-        value: 0,
-        uniqueValue: 'alice',
-        windowStart: '2026-11-25T10:00:00.000Z',
-      }),
+      contribution({ meter: 'u', value: 0, uniqueValue: 'alice', windowStart: NEXT }),
       contribution({ meter: 'u', value: 0, uniqueValue: 'bob' }),
     ]);
     expect(folded.uniques.map((u) => [u.start, u.value])).toEqual([
       [W, 'alice'],
-      ['2026-11-25T10:00:00.000Z', 'alice'],
+      [NEXT, 'alice'],
       [W, 'bob'],
     ]);
     expect(folded.periodUniques).toEqual([
