@@ -14,6 +14,7 @@ import {
   retryBackoffMs,
   streamSequenceOf,
   type DurableConsumerOptions,
+  type FastParse,
 } from './jetstream-intake';
 import { MaxDeliveriesListener } from './max-deliveries.listener';
 import { admitTenantHeaders, unknownTenant, type TenantVerifier } from './message-admission';
@@ -45,6 +46,8 @@ export interface JetStreamBatchConsumerOptions<S extends z.ZodType> extends Omit
   'ackPolicy'
 > {
   readonly schema: S;
+  /** The schema's hot path (see `FastParse`): every message is parsed, one by one. */
+  readonly fastParse?: FastParse<z.output<S>>;
   /** Most messages written per round. */
   readonly batchSize?: number;
   /**
@@ -254,7 +257,7 @@ export class JetStreamBatchConsumer<S extends z.ZodType> {
 
   /** Size check, JSON, schema, tenant header (the parts of admission that need no lookup). */
   private decode(msg: JsMsg): Arrival<z.output<S>> {
-    const decoded = decodeMessage(msg, this.options.schema);
+    const decoded = decodeMessage(msg, this.options.schema, this.options.fastParse);
     if (!decoded.ok) return { ok: false, msg, reason: decoded.reason, detail: decoded.detail };
     const admission = admitTenantHeaders(msg.headers, decoded.raw);
     if (!admission.ok)
