@@ -16,8 +16,12 @@ export const UsageServiceConfigSchema = serviceConfigSchema('usage-service', 300
     .optional(),
   /** Consume the usage stream (off for a read-only replica of the query API). */
   USAGE_INGEST_ENABLED: flag('true'),
-  /** Most messages per round; each tenant's share is written in one transaction. */
-  USAGE_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(5_000),
+  /**
+   * Most messages per round. Each tenant's share of a round is one group (a scope, one statement):
+   * larger rounds spread that fixed cost over more events (bench: usage, ~25% less CPU per event
+   * for the service and Postgres at 10,000 than at 5,000 with 100 tenants; peak RSS ~200 MB).
+   */
+  USAGE_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(10_000),
   /**
    * `batch`: one ack-all per round (a fraction of the ack traffic; exactly one ingesting replica
    * per durable — set `USAGE_INGEST_ENABLED=false` on the others). `each`: one ack per event,

@@ -118,13 +118,18 @@ function measure(
 function hasNul(event: UsageEvent): boolean {
   if (event.id.includes('\0') || event.source.includes('\0') || event.subject?.includes('\0'))
     return true;
-  // Data is usually flat: check its strings; serialise only what nests.
-  return Object.entries(event.data).some(
-    ([key, value]) =>
+  // Data is usually flat: check its strings; serialise only what nests. A plain loop: this runs
+  // for every event ingested, and `Object.entries` allocates an array per property.
+  for (const key in event.data) {
+    const value = event.data[key];
+    if (
       key.includes('\0') ||
       (typeof value === 'string' && value.includes('\0')) ||
-      (typeof value === 'object' && value !== null && JSON.stringify(value).includes('\\u0000')),
-  );
+      (typeof value === 'object' && value !== null && JSON.stringify(value).includes('\\u0000'))
+    )
+      return true;
+  }
+  return false;
 }
 
 function isFiniteNumber(value: unknown): value is number {

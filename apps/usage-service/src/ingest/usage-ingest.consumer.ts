@@ -4,7 +4,12 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { BusNaming, USAGE_EVENTS_WILDCARD, UsageEventSchema } from '@tenantbus/contracts';
+import {
+  BusNaming,
+  parseUsageEventFast,
+  USAGE_EVENTS_WILDCARD,
+  UsageEventSchema,
+} from '@tenantbus/contracts';
 import {
   DeadLetterPublisher,
   ensureUsageStream,
@@ -51,6 +56,7 @@ export class UsageIngestConsumer implements OnApplicationBootstrap, OnApplicatio
       durable: INGEST_DURABLE,
       filterSubject: this.naming.subject(USAGE_EVENTS_WILDCARD),
       schema: UsageEventSchema,
+      fastParse: parseUsageEventFast,
       batchSize: this.config.USAGE_INGEST_BATCH_SIZE,
       lingerMs: this.config.USAGE_INGEST_LINGER_MS,
       ack: this.config.USAGE_INGEST_ACK,

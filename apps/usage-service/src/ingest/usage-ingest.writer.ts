@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { UsageEvent } from '@tenantbus/contracts';
 import { SCOPE_TENANT, scopeTransaction } from '../common/scope-transaction';
+import { aggregate } from './usage-aggregates';
 import type { Contribution } from './usage-event.evaluator';
 
 /** A meter's running total for one period after a write. */
@@ -26,10 +27,15 @@ export interface WriteResult {
  * durable) lock rows in the same order: they queue behind each other instead of deadlocking.
  *
  * Set-based SQL, on purpose (STYLE.md otherwise keeps raw SQL out of feature code): one statement
- * records a whole tenant group's event ids and folds only the newly recorded ones into every
- * aggregate, ~50× faster than per-row ORM writes. It runs in the tenant's scope transaction, so
- * `tenant_id` comes from the transaction's `app.tenant_id` (never from a payload) and row-level
- * security checks every row it writes or updates.
+ * records a whole tenant group's event ids and folds the new ones into every aggregate, ~50×
+ * faster than per-row ORM writes. It runs in the tenant's scope transaction, so `tenant_id`
+ * comes from the transaction's `app.tenant_id` (never from a payload) and row-level security
+ * checks every row it writes or updates.
+ *
+ * The aggregates come folded by this process (`aggregate`), summed as if every event were new:
+ * they apply only if exactly the expected number of events was new (`?::int`), else the statement
+ * returns the ids that were, and the writer sends the aggregates of those alone (no events, 0
+ * expected) — so a duplicate, however redelivered, never counts twice.
  */
 const WRITE_SQL = `
 with input as (
@@ -41,19 +47,18 @@ with input as (
   select ${SCOPE_TENANT}, e.id, e.type, e.time, e.subject, e.data, ?::text from input e
   on conflict (tenant_id, event_id) do nothing
   returning event_id
-), fresh as (
-  -- Short names for the rest of the statement; the JSON keys are Contribution's own.
-  select c."meter" as m, c."windowStart" as w, c."periodStart" as p, c."groupKey" as g,
-    c."value" as v, c."time" as t, c."uniqueValue" as u
-  from jsonb_to_recordset(?::jsonb) as c("eventId" text, "meter" text, "windowStart" timestamptz,
-    "periodStart" timestamptz, "groupKey" text, "value" float8, "time" timestamptz,
-    "uniqueValue" text)
-  join inserted i on i.event_id = c."eventId"
+), counted as (
+  select count(*)::int as inserted, count(*) = ?::int as complete from inserted
+), aggregates as (
+  select ?::jsonb as a where (select complete from counted)
 ), minute as (
   insert into usage_rollup as r
     (tenant_id, meter, window_start, group_key, event_count, value_sum, value_max, latest_value, latest_time)
-  select ${SCOPE_TENANT}, m, w, g, count(*), sum(v), max(v), (array_agg(v order by t desc))[1], max(t)
-  from fresh group by m, w, g order by m, w, g
+  select ${SCOPE_TENANT}, f.meter, f.start, f."groupKey", f.count, f.sum, f.max, f."latestValue",
+    f."latestTime"
+  from aggregates, jsonb_to_recordset(a -> 'minutes') as f(meter text, start timestamptz,
+    "groupKey" text, count int, sum float8, max float8, "latestValue" float8, "latestTime" timestamptz)
+  order by f.meter, f.start, f."groupKey"
   on conflict (tenant_id, meter, window_start, group_key) do update set
     event_count = r.event_count + excluded.event_count,
     value_sum = r.value_sum + excluded.value_sum,
@@ -63,19 +68,26 @@ with input as (
     latest_time = greatest(r.latest_time, excluded.latest_time)
 ), uniq as (
   insert into usage_unique (tenant_id, meter, window_start, group_key, value)
-  select distinct ${SCOPE_TENANT}, m, w, g, u from fresh where u is not null order by m, w, g, u
+  select ${SCOPE_TENANT}, u.meter, u.start, u."groupKey", u.value
+  from aggregates, jsonb_to_recordset(a -> 'uniques')
+    as u(meter text, start timestamptz, "groupKey" text, value text)
+  order by u.meter, u.start, u."groupKey", u.value
   on conflict do nothing
 ), period_uniq as (
   insert into usage_period_unique (tenant_id, meter, period_start, value)
-  select distinct ${SCOPE_TENANT}, m, p, u from fresh where u is not null order by m, p, u
+  select ${SCOPE_TENANT}, u.meter, u.start, u.value
+  from aggregates, jsonb_to_recordset(a -> 'periodUniques') as u(meter text, start timestamptz, value text)
+  order by u.meter, u.start, u.value
   on conflict do nothing
   returning meter, period_start
 ), period as (
   insert into usage_period as t
     (tenant_id, meter, period_start, event_count, value_sum, value_max, latest_value, latest_time, unique_count)
-  select ${SCOPE_TENANT}, f.m, f.p, count(*), sum(f.v), max(f.v), (array_agg(f.v order by f.t desc))[1],
-    max(f.t), (select count(*) from period_uniq pu where pu.meter = f.m and pu.period_start = f.p)
-  from fresh f group by f.m, f.p order by f.m, f.p
+  select ${SCOPE_TENANT}, f.meter, f.start, f.count, f.sum, f.max, f."latestValue", f."latestTime",
+    (select count(*) from period_uniq pu where pu.meter = f.meter and pu.period_start = f.start)
+  from aggregates, jsonb_to_recordset(a -> 'periods') as f(meter text, start timestamptz,
+    count int, sum float8, max float8, "latestValue" float8, "latestTime" timestamptz)
+  order by f.meter, f.start
   on conflict (tenant_id, meter, period_start) do update set
     event_count = t.event_count + excluded.event_count,
     value_sum = t.value_sum + excluded.value_sum,
@@ -86,7 +98,9 @@ with input as (
     unique_count = t.unique_count + excluded.unique_count
   returning meter, period_start, event_count, value_sum, value_max, latest_value, unique_count
 )
-select (select count(*) from inserted)::int as inserted,
+select (select inserted from counted) as inserted,
+  (select case when complete then null else (select coalesce(json_agg(event_id), '[]') from inserted)
+   end from counted) as fresh,
   (select coalesce(json_agg(json_build_object(
     'meter', meter, 'periodStart', period_start, 'eventCount', event_count, 'valueSum', value_sum,
     'valueMax', value_max, 'latestValue', latest_value, 'uniqueCount', unique_count)), '[]')
@@ -102,26 +116,53 @@ export class UsageIngestWriter {
     contributions: readonly Contribution[],
     flag: string | null,
   ): Promise<WriteResult> {
+    const first = await this.send(events, flag, contributions, events.length);
+    if (!first.fresh) return { inserted: first.inserted, periods: periodTotals(first.periods) };
+    // Some were duplicates: nothing was counted yet; count what was new.
+    const fresh = new Set(first.fresh);
+    const counted = contributions.filter((contribution) => fresh.has(contribution.eventId));
+    if (!counted.length) return { inserted: 0, periods: [] };
+    const second = await this.send([], flag, counted, 0);
+    return { inserted: first.inserted, periods: periodTotals(second.periods) };
+  }
+
+  private async send(
+    events: readonly UsageEvent[],
+    flag: string | null,
+    contributions: readonly Contribution[],
+    expected: number,
+  ): Promise<RawResult> {
     // Bound parameters on the scope's transaction: MikroORM's `execute` would inline (and
     // escape) megabytes of JSON into the statement text. Named, so each connection parses and
     // plans the statement once instead of once per tenant group.
     const {
       rows: [result],
     } = await scopeTransaction(this.em)
-      .raw<{
-        rows: { inserted: number; periods: RawPeriod[] }[];
-      }>(WRITE_SQL, [JSON.stringify(events), flag, JSON.stringify(contributions)])
+      .raw<{ rows: RawResult[] }>(WRITE_SQL, [
+        JSON.stringify(events),
+        flag,
+        expected,
+        JSON.stringify(aggregate(contributions)),
+      ])
       .options({ name: 'usage_ingest_write' });
-    return {
-      inserted: result.inserted,
-      periods: result.periods.map((period) => ({
-        ...period,
-        periodStart: new Date(period.periodStart).toISOString(),
-        eventCount: Number(period.eventCount),
-        uniqueCount: Number(period.uniqueCount),
-      })),
-    };
+    return result;
   }
+}
+
+function periodTotals(periods: readonly RawPeriod[]): PeriodTotals[] {
+  return periods.map((period) => ({
+    ...period,
+    periodStart: new Date(period.periodStart).toISOString(),
+    eventCount: Number(period.eventCount),
+    uniqueCount: Number(period.uniqueCount),
+  }));
+}
+
+interface RawResult {
+  inserted: number;
+  /** The ids recorded, when not all were new (their aggregates were then not applied). */
+  fresh: string[] | null;
+  periods: RawPeriod[];
 }
 
 type RawPeriod = Omit<PeriodTotals, 'eventCount' | 'uniqueCount'> & {

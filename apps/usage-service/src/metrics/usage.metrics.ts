@@ -23,7 +23,7 @@ export class UsageMetrics {
       'tenantbus_usage_ingest_batch_size',
       'Events per tenant group written in one transaction',
       [],
-      { buckets: [1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000] },
+      { buckets: [1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000] },
     );
     this.deadLetters = registry.counter(
       'tenantbus_usage_dead_letters_total',
