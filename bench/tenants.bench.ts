@@ -15,7 +15,7 @@ import { Account } from '../apps/sync-service/src/accounts/account.entity';
 import { ormOptions as syncOrmOptions } from '../apps/sync-service/src/database/mikro-orm.options';
 import { ormOptions as usageOrmOptions } from '../apps/usage-service/src/database/mikro-orm.options';
 import { UsageQueryRepository } from '../apps/usage-service/src/usage/usage-query.repository';
-import { measureLatency, type Sample } from './measure';
+import { measureLatencyInterleaved, type Sample } from './measure';
 import { REPS, seconds } from './support';
 
 /** `BENCH_TENANT_COUNTS=10,100` for a quick check; the first count is every row's baseline. */
@@ -35,13 +35,16 @@ export const TENANT_ROWS = {
   accounts: (n: number) => `sync: accounts list (10 accounts), ${label(n)}`,
   metrics: (n: number) => `sync: metrics aggregate (10 days, 2 accounts), ${label(n)}`,
   createTable: (n: number) => `migration: create a tenant-scoped table + RLS, ${label(n)}`,
-  createTableControlled: (n: number) =>
-    `migration: create a tenant-scoped table + RLS, ${label(n)}, ÷ the same in a ${label(TENANT_COUNTS[0])} database at that moment`,
+  createTableControlled: (n: number) => controlledRow(TENANT_ROWS.createTable, n),
   addColumn: (n: number) => `migration: add a column to usage_rollup, ${label(n)}`,
-  addColumnControlled: (n: number) =>
-    `migration: add a column to usage_rollup, ${label(n)}, ÷ the same in a ${label(TENANT_COUNTS[0])} database at that moment`,
+  addColumnControlled: (n: number) => controlledRow(TENANT_ROWS.addColumn, n),
   addIndex: (n: number) => `migration: create an index on metric_point, ${label(n)}`,
 };
+
+/** Work at `n` tenants ÷ the same in the first count's database, timed in turn with it. */
+export function controlledRow(row: (n: number) => string, n: number): string {
+  return `${row(n)}, ÷ the same in a ${label(TENANT_COUNTS[0])} database at that moment`;
+}
 
 function label(n: number): string {
   return `${n.toLocaleString('en-US')} tenants`;
@@ -88,28 +91,22 @@ export async function tenantCountBenchmarks(): Promise<Sample[]> {
       context.addScopeHook(new UnitOfWorkScopeHook(orm));
       return { context, em: () => orm.em as EntityManager };
     };
-    const usage = await scoped(usageOrmOptions(usageDb.appUrl, usageDb.systemRole));
-    const sync = await scoped(syncOrmOptions(syncDb.appUrl, syncDb.systemRole));
+    const grown = {
+      usage: await scoped(usageOrmOptions(usageDb.appUrl, usageDb.systemRole)),
+      sync: await scoped(syncOrmOptions(syncDb.appUrl, syncDb.systemRole)),
+    };
+    const steady = {
+      usage: await scoped(usageOrmOptions(control.usageDb.appUrl, control.usageDb.systemRole)),
+      sync: await scoped(syncOrmOptions(control.syncDb.appUrl, control.syncDb.systemRole)),
+    };
     const from = new Date(BASE);
     const to = new Date(from.getTime() + HOURS * 3_600_000);
-
-    let loaded = 0;
-    for (const count of TENANT_COUNTS) {
-      const started = process.hrtime.bigint();
-      await load(usageDb, syncDb, loaded + 1, count);
-      loaded = count;
-      console.log(`tenants: ${label(count)} loaded in ${seconds(started).toFixed(1)} s`);
-      const pick = (i: number) => tenantId(1 + ((i * 7_919) % count));
-      const options = (row: (n: number) => string) => ({
-        repetitions: REPS,
-        count: QUERIES,
-        inFlight: 4,
-        warmup: 40,
-        baseline: count === TENANT_COUNTS[0] ? undefined : row(TENANT_COUNTS[0]),
-      });
-      samples.push(
-        await measureLatency(TENANT_ROWS.usage(count), options(TENANT_ROWS.usage), (i) =>
-          usage.context.runWithTenant(pick(i), () =>
+    type Databases = typeof grown;
+    const reads: [(n: number) => string, (dbs: Databases, tenant: string) => Promise<unknown>][] = [
+      [
+        TENANT_ROWS.usage,
+        ({ usage }, tenant) =>
+          usage.context.runWithTenant(tenant, () =>
             new UsageQueryRepository(usage.em()).series({
               meter: 'api.requests',
               aggregation: 'SUM',
@@ -120,11 +117,11 @@ export async function tenantCountBenchmarks(): Promise<Sample[]> {
               groupBy: [],
             }),
           ),
-        ),
-      );
-      samples.push(
-        await measureLatency(TENANT_ROWS.accounts(count), options(TENANT_ROWS.accounts), (i) =>
-          sync.context.runWithTenant(pick(i), () =>
+      ],
+      [
+        TENANT_ROWS.accounts,
+        ({ sync }, tenant) =>
+          sync.context.runWithTenant(tenant, () =>
             sync
               .em()
               .find(
@@ -133,11 +130,11 @@ export async function tenantCountBenchmarks(): Promise<Sample[]> {
                 { orderBy: { createdAt: 'asc', accountId: 'asc' } },
               ),
           ),
-        ),
-      );
-      samples.push(
-        await measureLatency(TENANT_ROWS.metrics(count), options(TENANT_ROWS.metrics), (i) =>
-          sync.context.runWithTenant(pick(i), () =>
+      ],
+      [
+        TENANT_ROWS.metrics,
+        ({ sync }, tenant) =>
+          sync.context.runWithTenant(tenant, () =>
             sync
               .em()
               .find(
@@ -146,8 +143,35 @@ export async function tenantCountBenchmarks(): Promise<Sample[]> {
                 { orderBy: { day: 'desc' } },
               ),
           ),
-        ),
-      );
+      ],
+    ];
+
+    let loaded = 0;
+    for (const count of TENANT_COUNTS) {
+      const started = process.hrtime.bigint();
+      await load(usageDb, syncDb, loaded + 1, count);
+      loaded = count;
+      console.log(`tenants: ${label(count)} loaded in ${seconds(started).toFixed(1)} s`);
+      const pick = (n: number) => (i: number) => tenantId(1 + ((i * 7_919) % n));
+      for (const [row, read] of reads) {
+        // In turn with the same read in the control database, so the machine's load cancels out.
+        const [measured, controlled] = await measureLatencyInterleaved(
+          [
+            {
+              name: row(count),
+              baseline: count === TENANT_COUNTS[0] ? undefined : row(TENANT_COUNTS[0]),
+              operation: (i) => read(grown, pick(count)(i)),
+            },
+            { name: 'control', operation: (i) => read(steady, pick(TENANT_COUNTS[0])(i)) },
+          ],
+          { repetitions: REPS, count: QUERIES, inFlight: 4, warmup: 40 },
+        );
+        samples.push(measured, {
+          name: controlledRow(row, count),
+          rates: measured.rates.map((rate, rep) => controlled.rates[rep] / rate),
+          unit: '×',
+        });
+      }
       samples.push(...(await migrations({ usageDb, syncDb }, control, count)));
     }
   } finally {
