@@ -1,4 +1,7 @@
 import { waitFor } from '@tenantbus/testing';
+import { Client } from 'pg';
+import { AGGREGATIONS } from '../src/meters/meter.entity';
+import { seriesStatement } from '../src/usage/usage-query.repository';
 import {
   startUsageService,
   usageEvent,
@@ -243,6 +246,52 @@ describe('usage queries: windows in IANA zones, every aggregation, isolation (re
     });
   });
 
+  it('reads a window from the rollup key alone: an index-only scan of the tenant key range', async () => {
+    const tenant = await h.tenant();
+    await record(tenant, [['api.requests', '2026-10-24T22:30:00Z', { value: 1, route: '/a' }]]);
+    // Index-only scans skip the heap for pages the visibility map marks all-visible.
+    await h.db.query('vacuum (analyze) usage_rollup');
+    const client = new Client({ connectionString: h.db.appUrl });
+    await client.connect();
+    try {
+      await client.query('begin');
+      await client.query(`select set_config('app.tenant_id', $1, true)`, [tenant.id]);
+      // A few test rows would be read sequentially; what is checked is that the key suffices.
+      await client.query('set local enable_seqscan = off');
+      await client.query('set local enable_bitmapscan = off');
+      for (const aggregation of AGGREGATIONS.filter((a) => a !== 'UNIQUE_COUNT')) {
+        const { sql, params } = seriesStatement({
+          meter: 'api.requests',
+          aggregation,
+          from: new Date('2026-10-24T00:00:00Z'),
+          to: new Date('2026-10-26T00:00:00Z'),
+          window: 'DAY',
+          tz: 'Europe/Berlin',
+          groupBy: ['route'],
+        });
+        let n = 0;
+        const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+          `explain (analyze, format json) ${sql.replace(/\?/g, () => `$${++n}`)}`,
+          params,
+        );
+        const scans = scansOf(rows[0]['QUERY PLAN'][0].Plan);
+        expect(scans).toEqual([
+          expect.objectContaining({
+            'Node Type': 'Index Only Scan',
+            'Index Name': 'usage_rollup_pkey',
+            'Heap Fetches': 0,
+            'Actual Rows': 1,
+          }),
+        ]);
+        // The tenant bound by row-level security is a condition on the key, not a filter.
+        expect(scans[0]['Index Cond']).toContain('tenant_id');
+      }
+    } finally {
+      await client.query('rollback');
+      await client.end();
+    }
+  });
+
   it('answers bad queries with a clear 4xx', async () => {
     const tenant = await h.tenant();
     const ask = (qs: string) =>
@@ -264,3 +313,16 @@ describe('usage queries: windows in IANA zones, every aggregation, isolation (re
     expect((await h.call('GET', `/api/v1/usage?meter=api.requests&${from}`)).status).toBe(401);
   });
 });
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Cond'?: string;
+  Plans?: PlanNode[];
+}
+
+/** The plan's nodes that read a table. */
+function scansOf(node: PlanNode): PlanNode[] {
+  const own = node['Relation Name'] ? [node] : [];
+  return [...own, ...(node.Plans ?? []).flatMap(scansOf)];
+}

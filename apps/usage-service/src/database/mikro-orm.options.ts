@@ -10,6 +10,7 @@ import {
   UsageThresholdRecord,
 } from '../quotas/quota-records.entity';
 import { Migration20261125100000Usage } from './migrations/Migration20261125100000Usage';
+import { Migration20261205100000RollupCoveringKey } from './migrations/Migration20261205100000RollupCoveringKey';
 
 export const ENTITIES = [
   TenantState,
@@ -37,6 +38,10 @@ export function ormOptions(clientUrl: string, systemRole: string): Options<Postg
         transactional: true,
         migrationsList: [
           { name: 'Migration20261125100000Usage', class: Migration20261125100000Usage },
+          {
+            name: 'Migration20261205100000RollupCoveringKey',
+            class: Migration20261205100000RollupCoveringKey,
+          },
         ],
       },
     },

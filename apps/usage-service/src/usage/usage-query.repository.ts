@@ -35,8 +35,9 @@ export interface TopTenantRow {
  * `date_trunc(unit, ts at time zone tz)`, which knows every IANA zone's DST and month lengths.
  * They run in the caller's scope transaction, so row-level security limits a tenant to its own
  * rows (no hand-written tenant condition), and only `asSystem` sees across tenants (top-N).
- * Cost follows the queried range, not the history: the primary key leads with
- * (tenant_id, meter, window_start).
+ * Cost follows the queried range, not the history nor the number of tenants: the primary key
+ * leads with (tenant_id, meter, window_start) and includes the aggregates, so a window is read
+ * from the tenant's own stretch of the index, never from heap pages shared with other tenants.
  */
 
 /** Each aggregation from rows that each hold one minute's aggregates. */
@@ -83,27 +84,37 @@ function bucket(window: WindowSize | undefined): { start: string; end: string; k
   return { key, start: key, end: `${key} + interval '1 ${unit}'` };
 }
 
-@Injectable()
-export class UsageQueryRepository {
-  constructor(private readonly em: EntityManager) {}
-
-  async series(query: SeriesQuery): Promise<SeriesRow[]> {
-    const b = bucket(query.window);
-    const groups = query.groupBy.map((property, index) => `${groupExpr(property)} as g${index}`);
-    const groupCols = query.groupBy.map((_, index) => `g${index}`);
-    const sql = `${PARAMS}
+/**
+ * A window query's SQL (`?` placeholders) and parameters. It reads only columns of the rollup's
+ * primary key, which includes the aggregates: an index-only scan over the tenant's own key range.
+ */
+export function seriesStatement(query: SeriesQuery): { sql: string; params: string[] } {
+  const b = bucket(query.window);
+  const groups = query.groupBy.map((property, index) => `${groupExpr(property)} as g${index}`);
+  const groupCols = query.groupBy.map((_, index) => `g${index}`);
+  const sql = `${PARAMS}
       select min(${b.start}) as window_start, min(${b.end}) as window_end,
         ${[...groups, `${VALUE[query.aggregation]} as value`].join(', ')}
       from ${tableOf(query.aggregation)} r cross join p
       where r.meter = p.meter and r.window_start >= p.t0 and r.window_start < p.t1
       group by ${[b.key, ...groupCols].join(', ')}
       order by 1${groupCols.map((col) => `, ${col}`).join('')}`;
-    const { rows } = await scopeTransaction(this.em).raw<{ rows: Record<string, unknown>[] }>(sql, [
-      query.meter,
-      query.from.toISOString(),
-      query.to.toISOString(),
-      query.tz,
-    ]);
+  return {
+    sql,
+    params: [query.meter, query.from.toISOString(), query.to.toISOString(), query.tz],
+  };
+}
+
+@Injectable()
+export class UsageQueryRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async series(query: SeriesQuery): Promise<SeriesRow[]> {
+    const { sql, params } = seriesStatement(query);
+    const { rows } = await scopeTransaction(this.em).raw<{ rows: Record<string, unknown>[] }>(
+      sql,
+      params,
+    );
     return rows.map((row) => ({
       windowStart: new Date(row.window_start as string).toISOString(),
       windowEnd: new Date(row.window_end as string).toISOString(),
