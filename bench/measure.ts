@@ -77,7 +77,7 @@ export async function measureLatency(
 }
 
 /**
- * `measureLatency` of several cases, their repetitions taking turns (A B C A B C …) so that a
+ * `measureLatency` of several cases, their repetitions taking turns (A B C C B A …) so that a
  * change in the machine's load weighs on each alike. Each sample also carries this process's CPU
  * time per operation (`cpuMicros`): steadier than rates on a shared machine.
  */
@@ -117,8 +117,13 @@ export async function measureLatencyInterleaved(
     latency: { p50: [] as number[], p99: [] as number[] },
   }));
   for (let rep = 0; rep < options.repetitions; rep += 1) {
-    for (const [index, { operation }] of cases.entries()) {
-      const { rate, cpuMicros, durations } = await round(operation);
+    // Every other repetition in reverse (A B C, C B A, …): whichever case runs first in a
+    // repetition ran measurably slower (~10% between two identical databases), so no case
+    // keeps that place.
+    const order = [...cases.keys()];
+    if (rep % 2) order.reverse();
+    for (const index of order) {
+      const { rate, cpuMicros, durations } = await round(cases[index].operation);
       const sample = samples[index];
       sample.rates.push(rate);
       sample.cpuMicros.push(cpuMicros);

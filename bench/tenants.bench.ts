@@ -22,7 +22,7 @@ import { REPS, seconds } from './support';
 export const TENANT_COUNTS = (process.env.BENCH_TENANT_COUNTS ?? '10,1000,10000')
   .split(',')
   .map(Number);
-const QUERIES = Number(process.env.BENCH_TENANT_QUERIES ?? 300);
+const QUERIES = Number(process.env.BENCH_TENANT_QUERIES ?? 600);
 /** Each change takes milliseconds: enough repetitions that the median is not one scheduler hiccup. */
 const MIGRATION_REPS = 30;
 /** Every tenant holds the same data: 96 hourly rollups, 10 accounts, 2 × 4 metrics × 10 days. */
@@ -164,7 +164,9 @@ export async function tenantCountBenchmarks(): Promise<Sample[]> {
             },
             { name: 'control', operation: (i) => read(steady, pick(TENANT_COUNTS[0])(i)) },
           ],
-          { repetitions: REPS, count: QUERIES, inFlight: 4, warmup: 40 },
+          // A whole repetition's worth of warm-up: with 40 queries, rates still climbed through
+          // the first repetitions (the process's JIT, the tenants' first pages read).
+          { repetitions: REPS, count: QUERIES, inFlight: 4, warmup: QUERIES },
         );
         samples.push(measured, {
           name: controlledRow(row, count),
