@@ -225,7 +225,7 @@ const SUITES: Record<string, Suite> = {
   repetition runs in turn with the same read in the control database (below), and the "÷" rows
   are the per-repetition ratio of their times: measured apart, minutes after one another, the
   usage read's 10,000/10 ratio came out anywhere from 0.75× to 1.49× for the same code. Each
-  read warms up for a whole repetition (600 queries) first, and the two alternate which goes
+  read warms up for a whole repetition (400 queries) first, and the two alternate which goes
   first in a repetition: between two identical 10-tenant databases, whichever ran first came
   out ~10% slower.
 - The usage window query reads only the rollup's primary key, which includes the aggregates

@@ -22,7 +22,7 @@ import { REPS, seconds } from './support';
 export const TENANT_COUNTS = (process.env.BENCH_TENANT_COUNTS ?? '10,1000,10000')
   .split(',')
   .map(Number);
-const QUERIES = Number(process.env.BENCH_TENANT_QUERIES ?? 600);
+const QUERIES = Number(process.env.BENCH_TENANT_QUERIES ?? 400);
 /** Each change takes milliseconds: enough repetitions that the median is not one scheduler hiccup. */
 const MIGRATION_REPS = 30;
 /** Every tenant holds the same data: 96 hourly rollups, 10 accounts, 2 × 4 metrics × 10 days. */
