@@ -43,8 +43,8 @@ const SUITES: Record<string, Suite> = {
   EntityManager and transaction bound with \`set_config\`, the ORM filter, and RLS (or not).
 - Latency is per request as the client sees it: p50/p99 are medians over the repetitions.
 - Fair by construction: both sides in one process, MikroORM's default pool (10), the same
-  \`findOneOrFail\` by key, JSON on the wire; the three rows' repetitions take turns, so load on
-  the machine weighs on each alike. The CPU rows are this process's CPU time per request (client
+  \`findOneOrFail\` by key, JSON on the wire; the three rows' repetitions take turns, in
+  alternating order (A B C, C B A, …), so load on the machine weighs on each alike. The CPU rows are this process's CPU time per request (client
   and service both; nats-server and Postgres not counted): steadier than rates on a shared machine.
 - Where ours still spends more (CPU profiles of each side alone, 64 in flight, 18,000 requests
   each): on this machine socket writes dominate both sides (\`writeBuffer\`, three per request:
