@@ -118,10 +118,13 @@ const SUITES: Record<string, Suite> = {
   as they arrive, overlapping the previous round's writes, and the common case of the schema is
   checked by hand (zod: ~3 µs per event). The rest is per event: the NATS client (parsing,
   headers), JSON, the meter evaluation and the write's JSON, V8's young-generation GC (~15% of the
-  service's CPU on 8 MB semi-spaces; 32 MB cut GC by a third but added ~50 MB of RSS), and
-  knex/pg per statement. A raw reader acking each
-  message used ~30 µs of its own and ~30 µs of nats-server CPU per message here, with ack-all ~7
-  and ~4. Peak RSS is V8 heap slack, not data: the live heap after a drain is
+  service's CPU on 8 MB semi-spaces; 32 MB cut GC by a third but added ~50 MB of RSS loaded and
+  ~30 MB idle, which puts every service over the 150 MB idle target), and knex/pg per statement.
+- What bounds the rate (system-wide \`perf\` over 5 s of a drain, both cores): the service's
+  Node process ~53% of the machine, Postgres ~22%, nats-server ~6%, idle ~17%. The database
+  waits on the service's one thread: at 41–52 µs of it per event that thread allows ~20–25k
+  events/s, and 30,000/s needs ≤ 33 µs. For scale, a raw reader acking each message used ~30 µs
+  of its own and ~30 µs of nats-server CPU per message here, with ack-all ~7 and ~4. Peak RSS is V8 heap slack, not data: the live heap after a drain is
   ~52 MB, and \`--max-old-space-size=160\` held the peak at 191 MB (50k events) at similar CPU.
 - Duplicates: 10% of the events published again with new \`Nats-Msg-Id\`s (so the stream keeps
   them), after the originals; the rate counts every message drained, and the totals must not move.
