@@ -238,7 +238,7 @@ const SUITES: Record<string, Suite> = {
   came out 1.5–1.9× here. The same SQL under \`pgbench\` (4 clients, random tenants) went from
   1.6–1.8× to 1.1–1.3× at 10,000 tenants; what is left is the index outgrowing Postgres's
   128 MB of shared buffers on this machine (over 10 tenants of the same 10,000-tenant database:
-  1.04×). In the services' read the statement is ~60 µs of Postgres time (auto_explain) in
+  1.04×), +35–45 µs per read with or without prepared statements: execution, not planning. In the services' read the statement is ~60 µs of Postgres time (auto_explain) in
   ~0.5 ms per read: the rest is the scope's round trips and the client, alike at any count.
   Cost on ingest: the aggregates in the key mean a rollup upsert is never a HOT update, but the
   writer upserts one row per minute group per round; two alternated drains each (100k events)
