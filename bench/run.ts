@@ -167,7 +167,8 @@ const SUITES: Record<string, Suite> = {
   committed the tenant's state (their listeners provision in that same transaction): a trigger
   the benchmark adds to its own copies of \`tenant_state\` notifies, and Postgres delivers the
   notification at commit. It used to poll both databases every millisecond — two queries per
-  millisecond on the same 2 cores, which alone put p50 ~4 ms and p99 ~10 ms higher. The registry
+  millisecond on the same 2 cores, which put p50 ~4 ms higher (26 → 22 ms in otherwise equal
+  runs). The registry
   publishes through its outbox relay, woken by each commit (LISTEN/NOTIFY; its poll is only a
   safety net), as shipped. 20 warm-up tenants, then three repetitions of the rows' tenants, one
   at a time (p50/p99 are the medians of the three; a p99 of 200 is the second worst). The "of which" rows split the same tenants' time: the registry's
