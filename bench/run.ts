@@ -168,13 +168,13 @@ const SUITES: Record<string, Suite> = {
   the benchmark adds to its own copies of \`tenant_state\` notifies, and Postgres delivers the
   notification at commit. It used to poll both databases every millisecond — two queries per
   millisecond on the same 2 cores, which put p50 ~4 ms higher (26 → 22 ms in otherwise equal
-  runs). The registry
-  publishes through its outbox relay, woken by each commit (LISTEN/NOTIFY; its poll is only a
-  safety net), as shipped. 20 warm-up tenants, then three repetitions of the rows' tenants, one
-  at a time (p50/p99 are the medians of the three; a p99 of 200 is the second worst). The "of which" rows split the same tenants' time: the registry's
-  answer; answer → the relay's JetStream ack (its \`published_at\`, stamped at the last ack of
-  its batch: one row each here); ack → the later of the two consumers' \`tenant_state.updated_at\`
-  (one machine, one clock). Database round trips per tenant (counted in Postgres's statement
+  runs). The registry publishes through its outbox relay, woken by each commit (LISTEN/NOTIFY;
+  its poll is only a safety net), as shipped. 20 warm-up tenants, then three repetitions of the
+  rows' tenants, one at a time (p50/p99 are the medians of the three; a p99 of 200 is the second
+  worst). The "of which" rows split the same tenants' time: the registry's answer; answer → the
+  relay's JetStream ack (its \`published_at\`, stamped at the last ack of its batch: one row each
+  here); ack → the later of the two consumers' \`tenant_state.updated_at\` (one machine, one
+  clock). Database round trips per tenant (counted in Postgres's statement
   log): the POST 5 (the plan; \`BEGIN\` with the scope's binding and the audit insert; the tenant
   and outbox inserts; \`COMMIT\`), the relay 1 before it publishes (\`BEGIN\`, lock and read in
   one) and 2 after (the stamp, \`COMMIT\`), the consumers 2 (usage) and 3 (sync: its policy).
