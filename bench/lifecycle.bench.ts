@@ -33,8 +33,10 @@ export async function lifecycleBenchmarks(): Promise<Sample[]> {
   const samples: Sample[] = [];
   // As shipped: the registry's outbox relay is woken by each commit (LISTEN/NOTIFY).
   const stack = await benchStack();
-  const commits = await StateCommits.listen(stack);
+  let listening: StateCommits | undefined;
   try {
+    const commits = await StateCommits.listen(stack);
+    listening = commits;
     const answered: { id: string; answeredMs: number; answeredAt: number }[] = [];
     const pids = SERVICES.map((service) => stack.services[service].child.pid!);
     const cpuBefore = pids.map(cpuMs);
@@ -86,7 +88,7 @@ export async function lifecycleBenchmarks(): Promise<Sample[]> {
     );
     samples.push(await visibility(stack, commits));
   } finally {
-    await commits.close();
+    await listening?.close();
     await stack.stop();
   }
   return samples;
