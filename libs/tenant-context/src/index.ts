@@ -4,6 +4,7 @@ export * from './context/tenant-store';
 export * from './context/tenant-context';
 export * from './orm/rls';
 export * from './orm/tenant-scoped.entity';
+export * from './orm/tenant-entity-manager';
 export * from './orm/tenant-filter';
 export * from './orm/tenant.subscriber';
 export * from './orm/tenant-orm.config';

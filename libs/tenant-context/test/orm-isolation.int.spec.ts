@@ -2,7 +2,12 @@ import { MikroORM, ref } from '@mikro-orm/core';
 import { PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
 import type { TestDatabase } from '@tenantbus/testing';
 import { randomUUID } from 'node:crypto';
-import { TenantContextMissingError, TenantMismatchError, type TenantContext } from '../src';
+import {
+  TenantContextMissingError,
+  TenantEntityManager,
+  TenantMismatchError,
+  type TenantContext,
+} from '../src';
 import { createFixtureDatabase, initFixtureOrm } from './fixtures.db';
 import { Part, Widget } from './fixtures.entities';
 
@@ -134,6 +139,31 @@ describe('ORM + RLS isolation (real Postgres)', () => {
         await em().flush();
       }),
     ).rejects.toBeInstanceOf(TenantMismatchError);
+  });
+
+  it('the filter alone (policies off) limits every query shape to the tenant', async () => {
+    expect(orm.em).toBeInstanceOf(TenantEntityManager); // folds the filter into the where
+    await db.query('alter table widget disable row level security');
+    try {
+      await asA(async () => {
+        const ids = async (where: object) =>
+          (await em().find(Widget, where)).map((widget) => widget.id);
+        expect(await ids({})).toEqual([widgetA]);
+        expect(await ids({ name: 'shared-name' })).toEqual([widgetA]);
+        expect(await ids({ $or: [{ stock: { $gte: 0 } }, { name: 'none' }] })).toEqual([widgetA]);
+        expect(await ids({ $and: [{ stock: { $gte: 0 } }, { name: 'shared-name' }] })).toEqual([
+          widgetA,
+        ]);
+        // The where names the tenant itself: both conditions still hold, so nothing matches.
+        expect(await ids({ tenantId: tenantB })).toEqual([]);
+        expect(await em().findOne(Widget, { tenantId: tenantB, id: widgetB })).toBeNull();
+        expect(await em().count(Widget, { name: 'shared-name' })).toBe(1);
+        const parts = await em().find(Part, { widget: { name: 'shared-name' } });
+        expect(parts.map((part) => part.label)).toEqual(['a-part']);
+      });
+    } finally {
+      await db.query('alter table widget enable row level security');
+    }
   });
 
   it('with no context: reads, writes and raw SQL fail closed', async () => {

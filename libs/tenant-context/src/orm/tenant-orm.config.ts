@@ -1,5 +1,6 @@
 import type { Options } from '@mikro-orm/core';
 import type { RlsRoles } from './rls';
+import { TenantEntityManager } from './tenant-entity-manager';
 import { tenantFilter } from './tenant-filter';
 import { tenantKnexDialect } from './tenant-knex-dialect';
 import { TenantSubscriber } from './tenant.subscriber';
@@ -15,6 +16,7 @@ export function withTenancy<T extends Options>(options: T, roles: Pick<RlsRoles,
     ...options,
     allowGlobalContext: false,
     context: scopeEntityManager,
+    entityManager: TenantEntityManager,
     filters: { ...options.filters, [tenantFilter.name]: tenantFilter },
     subscribers: [...(options.subscribers ?? []), new TenantSubscriber()],
     driverOptions: { ...options.driverOptions, client: tenantKnexDialect(roles) },
