@@ -47,6 +47,10 @@ export const CONTEXT_ROWS = {
   open: (inFlight: number) =>
     `tenant-context on a table without RLS policies, ${inFlight} in flight`,
   cpu: (row: string) => `Node CPU per request (client + service): ${row}`,
+  plainNoQuery: (inFlight: number) =>
+    `plain Nest NATS, handler makes no query, ${inFlight} in flight (baseline)`,
+  tenantNoQuery: (inFlight: number) =>
+    `tenant-context, handler makes no query (headers, CLS, admission, scope), ${inFlight} in flight`,
 };
 
 interface ItemRequest {
@@ -85,7 +89,10 @@ export async function contextBenchmarks(): Promise<Sample[]> {
     plain: naming.subject('bench.plain'),
     rls: naming.subject('bench.tenant'),
     open: naming.subject('bench.tenant_open'),
+    plainNoQuery: naming.subject('bench.plain_no_query'),
+    tenantNoQuery: naming.subject('bench.tenant_no_query'),
   };
+  const noQuery = (request: ItemRequest) => Promise.resolve({ label: `item ${request.id}` });
 
   @Controller()
   class PlainHandler {
@@ -102,6 +109,11 @@ export async function contextBenchmarks(): Promise<Sample[]> {
         );
       return { label: item.label };
     }
+
+    @MessagePattern<string>(subjects.plainNoQuery)
+    itemWithoutQuery(@Payload() request: ItemRequest) {
+      return noQuery(request);
+    }
   }
 
   @Controller()
@@ -111,6 +123,11 @@ export async function contextBenchmarks(): Promise<Sample[]> {
     @MessagePattern<string>(subjects.rls)
     async item(@Payload() request: ItemRequest) {
       return { label: (await this.em.findOneOrFail(BenchItem, { id: request.id })).label };
+    }
+
+    @MessagePattern<string>(subjects.tenantNoQuery)
+    itemWithoutQuery(@Payload() request: ItemRequest) {
+      return noQuery(request);
     }
 
     @MessagePattern<string>(subjects.open)
@@ -181,20 +198,30 @@ export async function contextBenchmarks(): Promise<Sample[]> {
   const pick = (i: number) => ({ tenantId: tenants[i % TENANTS].entry.id, id: (i % ROWS) + 1 });
 
   const samples: Sample[] = [];
+  const viaPlain = (subject: string) => (i: number) =>
+    lastValueFrom(plainClient.send<{ label: string }>(subject, pick(i)));
+  const viaContext = (subject: string) => (i: number) =>
+    context.runWithTenant(pick(i).tenantId, () =>
+      lastValueFrom(tenantClient.send<{ label: string }>(subject, { id: pick(i).id })),
+    );
+  /** Each row, and beside it this process's CPU per request (client and server share it). */
+  const record = (measured: (Sample & { readonly cpuMicros: number[] })[], baseline: string) => {
+    samples.push(...measured);
+    samples.push(
+      ...measured.map(({ name, cpuMicros }) => ({
+        name: CONTEXT_ROWS.cpu(name),
+        baseline: CONTEXT_ROWS.cpu(baseline),
+        rates: cpuMicros,
+        unit: 'µs CPU/request',
+      })),
+    );
+  };
   try {
     for (const width of WIDTHS) {
       const baseline = `plain Nest NATS + where tenant_id, ${width.inFlight} in flight (baseline)`;
-      const viaContext = (subject: string) => (i: number) =>
-        context.runWithTenant(pick(i).tenantId, () =>
-          lastValueFrom(tenantClient.send<{ label: string }>(subject, { id: pick(i).id })),
-        );
       const measured = await measureLatencyInterleaved(
         [
-          {
-            name: baseline,
-            operation: (i) =>
-              lastValueFrom(plainClient.send<{ label: string }>(subjects.plain, pick(i))),
-          },
+          { name: baseline, operation: viaPlain(subjects.plain) },
           {
             name: CONTEXT_ROWS.tenant(width.inFlight),
             baseline,
@@ -208,17 +235,23 @@ export async function contextBenchmarks(): Promise<Sample[]> {
         ],
         { repetitions: REPS, ...width },
       );
-      samples.push(...measured);
-      // Client and server share this process: its CPU per request is the whole Node side.
-      samples.push(
-        ...measured.map(({ name, cpuMicros }) => ({
-          name: CONTEXT_ROWS.cpu(name),
-          baseline: CONTEXT_ROWS.cpu(baseline),
-          rates: cpuMicros,
-          unit: 'µs CPU/request',
-        })),
-      );
+      record(measured, baseline);
     }
+    // The same hop with no query: what the transport and the scope cost apart from the ORM.
+    const width = WIDTHS[WIDTHS.length - 1];
+    const baseline = CONTEXT_ROWS.plainNoQuery(width.inFlight);
+    const measured = await measureLatencyInterleaved(
+      [
+        { name: baseline, operation: viaPlain(subjects.plainNoQuery) },
+        {
+          name: CONTEXT_ROWS.tenantNoQuery(width.inFlight),
+          baseline,
+          operation: viaContext(subjects.tenantNoQuery),
+        },
+      ],
+      { repetitions: REPS, ...width },
+    );
+    record(measured, baseline);
   } finally {
     for (const client of clients) await client.close();
     for (const app of apps) await app.close();

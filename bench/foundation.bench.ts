@@ -54,6 +54,12 @@ export async function foundationBenchmarks(): Promise<Sample[]> {
   const context = new TenantContext(ClsServiceManager.getClsService());
   context.addScopeHook(new UnitOfWorkScopeHook(orm));
   const plain = new Pool({ connectionString: db.ownerUrl, max: 10 });
+  // MikroORM alone (no tenancy, owner connection): what the ORM costs before tenancy adds to it.
+  const plainOrm = await MikroORM.init({
+    driver: PostgreSqlDriver,
+    clientUrl: db.ownerUrl,
+    entities: [BenchItem],
+  });
   const pick = (i: number) => ({ tenantId: tenants[i % TENANTS], id: (i % 100) + 1 });
   const concurrently = async (count: number, fn: (i: number) => Promise<unknown>, width = 8) => {
     let next = 0;
@@ -74,6 +80,17 @@ export async function foundationBenchmarks(): Promise<Sample[]> {
             pick(i).id,
           ]),
         ),
+      ),
+    );
+    samples.push(
+      await measure(
+        'pg: read one row by key, MikroORM fork + findOne with where tenant_id, no tenancy',
+        REPS,
+        () =>
+          concurrently(READS, (i) =>
+            plainOrm.em.fork().findOneOrFail(BenchItem, pick(i), { filters: false }),
+          ),
+        'pg: read one row by key, plain pool, no RLS (baseline)',
       ),
     );
     samples.push(
@@ -236,6 +253,7 @@ export async function foundationBenchmarks(): Promise<Sample[]> {
     }
   } finally {
     await plain.end();
+    await plainOrm.close(true);
     await orm.close(true);
     await bus.close();
     await db.drop();

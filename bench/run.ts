@@ -30,7 +30,9 @@ const SUITES: Record<string, Suite> = {
     notes: `- Postgres reads: 2,000 single-row reads by key over 50 tenants, 8 in flight. The tenant path is a
   full unit of work per read (EntityManager fork, the scope's pooled connection, the ORM filter, and
   \`select set_config(…); <select>\` under RLS in one round trip: a read-only scope sends no BEGIN or
-  COMMIT) — the price of a read that cannot cross tenants even by mistake.
+  COMMIT) — the price of a read that cannot cross tenants even by mistake. Between the two, MikroORM
+  alone (a fork and \`findOneOrFail\` with the tenant in the where, owner connection): what the
+  ORM costs before tenancy adds to it.
 - NATS: 20,000 core publishes of ~200-byte messages, flushed.
 - JetStream: a 20,000-message backlog over 50 tenants drained by a fresh durable, acked.`,
     run: foundationBenchmarks,
@@ -46,22 +48,30 @@ const SUITES: Record<string, Suite> = {
   \`findOneOrFail\` by key, JSON on the wire; the three rows' repetitions take turns, in
   alternating order (A B C, C B A, …), so load on the machine weighs on each alike. The CPU rows are this process's CPU time per request (client
   and service both; nats-server and Postgres not counted): steadier than rates on a shared machine.
-- Where ours still spends more (CPU profiles of each side alone, 64 in flight, 18,000 requests
-  each): on this machine socket writes dominate both sides (\`writeBuffer\`, three per request:
-  the request, the query, the reply), and ours makes the same writes. What ours adds is
-  MikroORM's per unit of work: the global filter (\`applyFilters\` processes the condition and
-  wraps it with the query's where in \`{ $and: [filter, where] }\`, which \`processWhere\` and the
-  criteria builder then walk again: ~50–60 µs per query), the EntityManager fork (~30 µs; a
-  quarter of it \`Configuration.set\` toggling \`allowGlobalContext\`, which rewrites
-  \`process.env\` twice per fork), the flush that ends each unit of work (~30 µs, in an
-  AsyncLocalStorage of its own), the headers, and the garbage of all of it (~50 µs). Taken out
-  this round: Nest's interceptor chain for message handlers (\`AsyncResource.bind\` per
-  interceptor and message, two deprecation wrappers each on Node 20) — the transport now
-  restores the scope (\`TenantNatsServer\`) — MikroORM's \`TransactionContext\` per scope (the
-  scope's EntityManager is found through its CLS store), nestjs-cls's path split on every
-  \`cls.get(key)\`, a COMMIT sent for scopes that never began, and the \`JSON.parse\` exception
-  Nest's handler lookup throws for every plain-subject message. A scope that makes no query
-  costs ~25 µs; a read-only scope sends one statement, \`select set_config(…); <select>\`.`,
+- Where ours spends more. The two "no query" rows split the hop: with handlers that make no
+  query, ours adds the headers written and read, the tenant admitted against the directory, CLS,
+  the consumer span, and the scope's fork, pooled connection and (empty) flush — ~75 µs of CPU per
+  request in this session's runs. The rest of the gap is MikroORM's unit of work around the query
+  (the foundation suite prices it too: MikroORM alone vs the tenant scope). An in-process harness
+  (ORM only, 64 in flight, 9 alternating repetitions; not part of the suite) measured a fork +
+  \`findOneOrFail\` with a hand-written \`where tenant_id\` at ~333 µs CPU per read, the same
+  read in a tenant scope at ~461 µs with MikroORM's filter as it comes, and ~419 µs since
+  \`TenantEntityManager\` (this round) folds the filter into the query's own where: MikroORM
+  wraps them as \`{ $and: [filter, where] }\`, which its criteria nodes and query builder walk
+  for ~45 µs more than the same condition as one object. Of the rest, the flush that ends the
+  unit of work is ~21 µs and an empty scope ~35 µs.
+- What the profiles show beyond our code (Node 20): \`AsyncLocalStorage\` runs promise hooks
+  for every promise, and every enabled store (nestjs-cls and MikroORM's flush here; in the
+  services OpenTelemetry's context manager too) writes itself onto each one. In the no-query profiles the hooks took ~26 µs and
+  extra garbage collection ~33 µs of ours' ~100 µs more per request (with the query, a sampling
+  heap profile counted 391 KB allocated per request against the baseline's 276 KB). Node 22.7+
+  and 24 carry the context in \`AsyncContextFrame\` without these hooks; this machine runs 20.
+  Taken out in earlier rounds: Nest's interceptor chain for message handlers
+  (\`AsyncResource.bind\` per interceptor and message) — the transport restores the scope
+  (\`TenantNatsServer\`) — MikroORM's \`TransactionContext\` per scope, nestjs-cls's path split on
+  every \`cls.get(key)\`, a COMMIT sent for scopes that never began, and the \`JSON.parse\`
+  exception Nest's handler lookup throws for every plain-subject message. A read-only scope
+  sends one statement, \`select set_config(…); <select>\`.`,
     run: contextBenchmarks,
     targets: (rows) => {
       const tenant = row(rows, CONTEXT_ROWS.tenant(64));
