@@ -86,4 +86,23 @@ describe('aggregate', () => {
     ]);
     expect(folded.minutes[0]).toEqual(expect.objectContaining({ latestValue: 1 }));
   });
+
+  it('orders UTC times of one length by their text exactly as by their instants', () => {
+    // The parsing comparison, as the fast path must agree with it.
+    const parsed = (a: string, b: string) =>
+      Math.sign(Date.parse(a) - Date.parse(b) || micros(a) - micros(b));
+    const micros = (time: string) =>
+      Number((/\.\d{3}(\d{1,6})/.exec(time)?.[1] ?? '').padEnd(6, '0'));
+    const base = Date.UTC(2026, 10, 25, 9, 59, 58);
+    const times: string[] = [];
+    for (let i = 0; i < 400; i += 1) {
+      const iso = new Date(base + ((i * 7919) % 5_000)).toISOString(); // …SS.mmmZ, over 5 s
+      const extra = String((i * 104_729) % 1_000).padStart(3, '0');
+      times.push(iso, iso.replace('Z', `${extra}Z`), iso.replace(/\.\d{3}Z$/, 'Z'));
+    }
+    times.push('2026-11-25T10:59:59.999+01:00', '2026-11-25T09:59:59.9991234Z');
+    for (const a of times)
+      for (const b of times.slice(0, 60))
+        expect(Math.sign(compareInstants(a, b))).toBe(parsed(a, b));
+  });
 });

@@ -90,11 +90,19 @@ function fold(into: Map<string, Fold>, c: Contribution, start: string, groupKey:
   }
 }
 
+/** `YYYY-MM-DDTHH:MM:SS.ffffffZ`: the longest UTC time whose digits all count (microseconds). */
+const LONGEST_UTC_TIME = 27;
+
 /**
  * Orders two ISO 8601 times (any offset) finer than `Date.parse`, which stops at the
  * millisecond: the fraction's further digits decide within one (Postgres keeps microseconds).
+ *
+ * Two valid UTC times of one length have one layout, so their text orders like their instants:
+ * the common case (every event of a backlog) skips parsing both, twice per event folded.
  */
 export function compareInstants(a: string, b: string): number {
+  if (a.length === b.length && a.length <= LONGEST_UTC_TIME && a.endsWith('Z') && b.endsWith('Z'))
+    return a < b ? -1 : a > b ? 1 : 0;
   return Date.parse(a) - Date.parse(b) || subMillisecond(a) - subMillisecond(b);
 }
 
