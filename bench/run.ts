@@ -64,8 +64,9 @@ const SUITES: Record<string, Suite> = {
   for every promise, and every enabled store (nestjs-cls and MikroORM's flush here; in the
   services OpenTelemetry's context manager too) writes itself onto each one. In the no-query profiles the hooks took ~26 µs and
   extra garbage collection ~33 µs of ours' ~100 µs more per request (with the query, a sampling
-  heap profile counted 391 KB allocated per request against the baseline's 276 KB). Node 22.7+
-  and 24 carry the context in \`AsyncContextFrame\` without these hooks; this machine runs 20.
+  heap profile counted 391 KB allocated per request against the baseline's 276 KB). Node 24
+  (22.7+ behind \`--experimental-async-context-frame\`) carries the context in
+  \`AsyncContextFrame\` without these hooks; this machine runs 20.
   Taken out in earlier rounds: Nest's interceptor chain for message handlers
   (\`AsyncResource.bind\` per interceptor and message) — the transport restores the scope
   (\`TenantNatsServer\`) — MikroORM's \`TransactionContext\` per scope, nestjs-cls's path split on
