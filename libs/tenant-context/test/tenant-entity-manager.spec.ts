@@ -23,6 +23,7 @@ describe('flattenConjunction (the tenant filter folded into a query where)', () 
       { $and: [{ a: 1 }], b: 2 },
       { $and: [{ a: 1 }, 'raw'] },
       { $and: [{ a: 1 }, new Date(0)] },
+      { $and: [{ a: 1 }, { [Symbol('hidden')]: 1, b: 2 }] },
       { $and: 'x' },
     ];
     for (const where of shapes) expect(flattenConjunction(where)).toBe(where);

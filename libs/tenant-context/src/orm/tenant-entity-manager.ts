@@ -22,7 +22,7 @@ export function flattenConjunction<T>(where: T): T {
   const merged: Where = {};
   let strict = false;
   for (const part of parts) {
-    if (!isPlainWhere(part)) return where;
+    if (!isPlainWhere(part) || Object.getOwnPropertySymbols(part).length) return where;
     for (const key of Object.keys(part)) {
       if (key in merged) return where;
       merged[key] = part[key];
