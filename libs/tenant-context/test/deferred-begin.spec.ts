@@ -54,12 +54,15 @@ describe('deferred BEGIN: how each statement of a scope goes out', () => {
     });
   });
 
-  it('bound parameters cannot share the simple query: BEGIN goes in a round trip of its own', () => {
+  it('bound parameters cannot share the simple query: what is owed is pipelined ahead', () => {
     const connection = owing();
     expect(sendingOf(connection, { sql: 'select $1', bindings: [1] })).toEqual({
-      kind: 'begin-first',
-      sql: `begin; ${BINDING}`,
+      kind: 'pipeline',
+      ahead: [BINDING],
     });
+    expect(
+      sendingOf(connection, { sql: 'delete from widget where id = $1', bindings: [1] }),
+    ).toEqual({ kind: 'pipeline', ahead: ['begin', BINDING] });
     expect(sendingOf(connection, { sql: 'select $1', bindings: [1] })).toEqual({ kind: 'as-is' });
   });
 
@@ -102,7 +105,7 @@ describe('deferred binding: one transaction, scopes taking turns', () => {
     });
   });
 
-  it('after BEGIN, the next statement carries it (alone first when it has parameters)', () => {
+  it('after BEGIN, the next statement carries it (pipelined when it has parameters)', () => {
     const connection: PooledConnection = {};
     deferBinding(connection, bindingOf('c'));
     expect(sendingOf(connection, { sql: 'select * from widget' })).toEqual({
@@ -112,7 +115,7 @@ describe('deferred binding: one transaction, scopes taking turns', () => {
     expect(sendingOf(connection, { sql: 'select 1' })).toEqual({ kind: 'as-is' });
     deferBinding(connection, bindingOf('d'));
     expect(sendingOf(connection, { sql: 'insert into widget values ($1)', bindings: [1] })).toEqual(
-      { kind: 'begin-first', sql: bindingOf('d') },
+      { kind: 'pipeline', ahead: [bindingOf('d')] },
     );
   });
 

@@ -7,13 +7,18 @@ import type { ScopeTransaction, TenantContext } from '../src';
 import { createFixtureDatabase, initFixtureOrm } from './fixtures.db';
 import { Widget } from './fixtures.entities';
 
-/** Every statement the app's pg clients send, as Postgres receives it. */
+/**
+ * What the app's pg clients send, one entry per round trip: statements pipelined ahead of a query
+ * (`PipelinedQuery`) are joined to it with `; `, like a simple query's.
+ */
 function recordStatements(): { sent: string[]; stop(): void } {
   const sent: string[] = [];
   const query = Client.prototype.query;
   Client.prototype.query = function (this: Client, ...args: unknown[]) {
-    const [config] = args as [string | { text: string }];
-    sent.push(typeof config === 'string' ? config : config.text);
+    const [config] = args as [string | { text: string; ahead?: readonly string[] }];
+    sent.push(
+      typeof config === 'string' ? config : [...(config.ahead ?? []), config.text].join('; '),
+    );
     return (query as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof query;
   return { sent, stop: () => (Client.prototype.query = query) };
@@ -151,7 +156,7 @@ describe('scope transactions: BEGIN deferred to the first write (real Postgres)'
     expect(lockedElsewhere).toBe(true);
   });
 
-  it('bound parameters begin first, then run in the same transaction', async () => {
+  it('a write with bound parameters goes out with BEGIN and the binding pipelined ahead', async () => {
     const name = `bound-${randomUUID()}`;
     const sent = await sentDuring(() =>
       asA(async () => {
@@ -162,11 +167,84 @@ describe('scope transactions: BEGIN deferred to the first write (real Postgres)'
         );
       }),
     );
-    expect(sent[0]).toMatch(/^begin; select set_config\('app\.tenant_id', '[^']+', true\)$/);
-    expect(sent[1]).toMatch(/^insert into widget/);
+    expect(sent).toEqual([
+      expect.stringMatching(
+        /^begin; select set_config\('app\.tenant_id', '[^']+', true\); insert /,
+      ),
+      'COMMIT;',
+    ]);
     expect(
       await db.query('select 1 from widget where tenant_id = $1 and name = $2', [tenantA, name]),
     ).toHaveLength(1);
+  });
+
+  it('a read with bound parameters runs ahead of BEGIN too: the binding pipelined, one round trip', async () => {
+    const byId = `select id from widget where id = ?`;
+    let own: unknown[] = [];
+    let other: unknown[] = [];
+    const [{ id: widgetB }] = await db.query<{ id: string }>(
+      'select id from widget where tenant_id = $1',
+      [tenantB],
+    );
+    const sent = await sentDuring(() =>
+      asA(async () => {
+        const transaction = em().getTransactionContext<ScopeTransaction>()!;
+        ({ rows: own } = await transaction.raw<{ rows: unknown[] }>(byId, [widgetA]));
+        ({ rows: other } = await transaction.raw<{ rows: unknown[] }>(byId, [widgetB]));
+      }),
+    );
+    expect(own).toEqual([{ id: widgetA }]);
+    expect(other).toEqual([]); // RLS binds the pipelined read
+    expect(sent).toEqual([
+      expect.stringMatching(/^select set_config\('app\.tenant_id', '[^']+', true\); select id /),
+      expect.stringMatching(/^select set_config\('app\.tenant_id', '[^']+', true\); select id /),
+    ]);
+  });
+
+  it('a pipelined read that fails leaves nothing behind: no transaction, no binding', async () => {
+    await expect(
+      asA(() => em().getTransactionContext<ScopeTransaction>()!.raw('select 1 / ?::int', [0])),
+    ).rejects.toThrow(/division by zero/);
+    const [state] = await orm.em
+      .fork()
+      .execute<{ own: boolean; tenant: string | null }[]>(
+        `select transaction_timestamp() = statement_timestamp() as own, nullif(current_setting('app.tenant_id', true), '') as tenant`,
+      );
+    expect(state).toEqual({ own: true, tenant: null });
+  });
+
+  it('asSystem binds pipelined reads to the system role', async () => {
+    const tenants = await context.asSystem('test: pipelined system read', async () => {
+      const transaction = em().getTransactionContext<ScopeTransaction>()!;
+      const { rows } = await transaction.raw<{ rows: { tenant_id: string }[] }>(
+        'select tenant_id from widget where name = any(?)',
+        [['a', 'b']],
+      );
+      return rows.map((row) => row.tenant_id);
+    });
+    expect(new Set(tenants)).toEqual(new Set([tenantA, tenantB]));
+  });
+
+  it('a scope holds its connection only while a statement runs or a transaction is open', async () => {
+    const pool = () =>
+      (em().getConnection().getKnex().client as { pool: { numUsed(): number } }).pool.numUsed();
+    const outside = () => orm.em.fork().execute('select 1'); // on the pool's only connection
+    await asA(async () => {
+      expect(pool()).toBe(0); // nothing sent yet: nothing taken
+      await em().find(Widget, {});
+      expect(pool()).toBe(0); // the read began no transaction: given back
+      await outside();
+      const transaction = em().getTransactionContext<ScopeTransaction>()!;
+      const pid = `select pg_backend_pid() pid, txid_current_if_assigned() tx`;
+      await em().insert(Widget, { id: randomUUID(), tenantId: tenantA, name: 'held' });
+      expect(pool()).toBe(1); // the transaction began: held until the scope ends
+      const [first, second] = [
+        (await transaction.raw<{ rows: unknown[] }>(pid)).rows,
+        (await transaction.raw<{ rows: unknown[] }>(pid)).rows,
+      ];
+      expect(second).toEqual(first);
+    });
+    expect(pool()).toBe(0);
   });
 
   it('asSystem reads ahead under the system role, seeing every tenant', async () => {

@@ -23,15 +23,20 @@ export interface PooledConnection {
 export interface KnexQuery {
   sql: string;
   bindings?: readonly unknown[];
+  /** Extra pg query config knex passes through (e.g. `rowMode`). */
+  options?: object;
   response?: unknown;
 }
 
-/** How to send what a query needs: first alone (bound parameters), or as one simple query. */
+/**
+ * How to send what a query needs: as one simple query (no bound parameters), or pipelined ahead
+ * of it in the same round trip (`PipelinedQuery`).
+ */
 export type Sending =
   | { readonly kind: 'as-is' }
   | { readonly kind: 'skip' }
   | { readonly kind: 'prefix'; readonly sql: string }
-  | { readonly kind: 'begin-first'; readonly sql: string };
+  | { readonly kind: 'pipeline'; readonly ahead: readonly string[] };
 
 /** What knex sends to end a transaction: owed nothing when it never began. */
 const TRANSACTION_END = /^\s*(commit|rollback)\b(?!\s+to\b)/i;
@@ -81,21 +86,16 @@ export function sendingOf(connection: PooledConnection, query: KnexQuery): Sendi
     clearDeferred(connection);
     return deferred.begin ? { kind: 'skip' } : { kind: 'as-is' };
   }
-  const statements = (...sql: (string | undefined)[]) => sql.filter(Boolean).join('; ');
-  // The extended protocol carries one statement: BEGIN goes first, in a round trip of its own.
-  if (query.bindings?.length) {
-    clearDeferred(connection);
-    const first = statements(deferred.begin, deferred.binding);
-    return first ? { kind: 'begin-first', sql: first } : { kind: 'as-is' };
-  }
-  if (deferred.readsAhead && isPlainRead(query.sql)) {
-    return deferred.binding
-      ? { kind: 'prefix', sql: statements(deferred.binding, query.sql) }
-      : { kind: 'as-is' };
-  }
-  clearDeferred(connection);
-  const prefix = statements(deferred.begin, deferred.binding);
-  return prefix ? { kind: 'prefix', sql: statements(prefix, query.sql) } : { kind: 'as-is' };
+  const readAhead = deferred.readsAhead && isPlainRead(query.sql);
+  if (!readAhead) clearDeferred(connection);
+  const owed = (readAhead ? [deferred.binding] : [deferred.begin, deferred.binding]).filter(
+    (sql): sql is string => sql !== undefined,
+  );
+  if (!owed.length) return { kind: 'as-is' };
+  // The simple protocol carries several statements but no parameters.
+  return query.bindings?.length
+    ? { kind: 'pipeline', ahead: owed }
+    : { kind: 'prefix', sql: [...owed, query.sql].join('; ') };
 }
 
 function isPlainRead(sql: string): boolean {

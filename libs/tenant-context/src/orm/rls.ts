@@ -21,11 +21,16 @@ export interface TenantTableOptions {
   readonly indexTenantId?: boolean;
 }
 
-export function quoteIdent(identifier: string): string {
+/** `identifier` if it is safe to inline in SQL, as an identifier or inside a literal. */
+export function checkIdent(identifier: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(identifier)) {
     throw new Error(`refusing unsafe SQL identifier "${identifier}"`);
   }
-  return `"${identifier}"`;
+  return identifier;
+}
+
+export function quoteIdent(identifier: string): string {
+  return `"${checkIdent(identifier)}"`;
 }
 
 const TENANT_MATCH = `tenant_id = nullif(current_setting('${TENANT_SETTING}', true), '')::uuid`;

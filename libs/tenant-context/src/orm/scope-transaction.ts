@@ -3,7 +3,6 @@ import {
   deferBegin,
   deferBinding,
   owesBegin,
-  type DeferredBegin,
   type KnexQuery,
   type PooledConnection,
 } from './deferred-begin';
@@ -18,6 +17,8 @@ export interface ScopeClient {
   transaction(container: unknown, config: object): PromiseLike<unknown>;
 }
 
+const ENDED = 'the scope has ended: its transaction takes no more statements';
+
 /** What knex copies from its pool client into a client pinned to one connection. */
 const CLIENT_SETTINGS = [
   'version',
@@ -29,10 +30,83 @@ const CLIENT_SETTINGS = [
 ] as const;
 
 /**
- * The transaction of one scope: a pooled connection held for the scope's length, given to
- * MikroORM as the EntityManager's transaction context (knex runs a query on it through
- * `client`). Its BEGIN is deferred to the first write (`deferred-begin.ts`), so a scope that only
- * reads sends neither BEGIN nor COMMIT.
+ * A scope's hold on a pooled connection. It is taken at the scope's first statement and kept
+ * while a transaction is open on it; between statements that began none (reads ahead of BEGIN,
+ * each bound in its own implicit transaction) it goes back to the pool, so a scope that only reads
+ * holds a connection no longer than its queries do. Statements running together share it.
+ */
+class ConnectionLease {
+  private held?: Promise<PooledConnection>;
+  private connection?: PooledConnection;
+  private running = 0;
+  private ended = false;
+
+  /** `binding` binds each connection taken to the scope, until `rebind`. */
+  constructor(
+    private readonly pool: ScopeClient,
+    private binding: string | undefined,
+  ) {}
+
+  async acquire(): Promise<PooledConnection> {
+    if (this.ended) throw new Error(ENDED);
+    this.running++;
+    this.held ??= this.take();
+    try {
+      return await this.held;
+    } catch (error) {
+      this.running--;
+      this.held = undefined;
+      throw error;
+    }
+  }
+
+  /** After each statement: gives the connection back when nothing runs on it and nothing began. */
+  async release(connection: PooledConnection): Promise<void> {
+    if (connection !== this.connection) return; // already given back by `end`
+    if (--this.running > 0 || !owesBegin(connection)) return;
+    this.forget();
+    await this.pool.releaseConnection(connection);
+  }
+
+  /** Binds the transaction to another scope from its next statement on. */
+  rebind(binding: string | undefined): void {
+    this.binding = binding;
+    if (this.connection) deferBinding(this.connection, binding);
+  }
+
+  /** Ends the transaction, if one began, and gives the connection back. */
+  async end(send: ScopeClient['query'], outcome: 'commit' | 'rollback'): Promise<void> {
+    this.ended = true;
+    const connection = await this.held?.catch(() => undefined);
+    if (!connection) return;
+    this.forget();
+    try {
+      if (!owesBegin(connection))
+        await send(connection, outcome === 'commit' ? 'COMMIT;' : 'ROLLBACK;');
+    } finally {
+      await this.pool.releaseConnection(connection);
+    }
+  }
+
+  private async take(): Promise<PooledConnection> {
+    const connection = await this.pool.acquireConnection();
+    deferBegin(connection, { begin: 'begin', binding: this.binding, readsAhead: true });
+    this.connection = connection;
+    return connection;
+  }
+
+  private forget(): void {
+    this.held = undefined;
+    this.connection = undefined;
+    this.running = 0;
+  }
+}
+
+/**
+ * The transaction of one scope, given to MikroORM as the EntityManager's transaction context
+ * (knex runs a query on it through `client`). Its connection comes from a `ConnectionLease`, its
+ * BEGIN is deferred to the first write (`deferred-begin.ts`): a scope that only reads sends
+ * neither BEGIN nor COMMIT, and one that makes no statement takes no connection.
  *
  * Not a knex transaction: building one (a whole knex instance, its client and promise chains)
  * cost a unit of work more CPU than its query (bench: context).
@@ -45,8 +119,8 @@ export class ScopeTransaction {
   private ended = false;
 
   private constructor(
+    private readonly lease: ConnectionLease,
     private readonly pool: ScopeClient,
-    private readonly connection: PooledConnection,
     private readonly currentBinding: () => string | undefined,
   ) {
     const client = Object.create(Object.getPrototypeOf(pool) as object) as ScopeClient;
@@ -54,26 +128,18 @@ export class ScopeTransaction {
     for (const key of CLIENT_SETTINGS)
       (client as unknown as Record<string, unknown>)[key] = settings[key];
     client.transacting = true;
-    client.acquireConnection = () => Promise.resolve(connection);
-    client.releaseConnection = () => Promise.resolve();
+    client.acquireConnection = () =>
+      this.ended ? Promise.reject(new Error(ENDED)) : lease.acquire();
+    client.releaseConnection = (connection) => lease.release(connection);
     const send = client.query.bind(client);
-    client.query = (on, query) =>
-      this.ended
-        ? Promise.reject(new Error('the scope has ended: its transaction takes no more statements'))
-        : send(on, query);
+    client.query = (on, query) => (this.ended ? Promise.reject(new Error(ENDED)) : send(on, query));
     this.client = client;
     this.send = send;
   }
 
-  /** `currentBinding` binds to the scope running now (read when the transaction is rebound). */
-  static async open(
-    pool: ScopeClient,
-    currentBinding: () => string | undefined,
-  ): Promise<ScopeTransaction> {
-    const connection = await pool.acquireConnection();
-    const deferred: DeferredBegin = { begin: 'begin', binding: currentBinding(), readsAhead: true };
-    deferBegin(connection, deferred);
-    return new ScopeTransaction(pool, connection, currentBinding);
+  /** `currentBinding` binds to the scope running now (read now, and when the transaction is rebound). */
+  static open(pool: ScopeClient, currentBinding: () => string | undefined): ScopeTransaction {
+    return new ScopeTransaction(new ConnectionLease(pool, currentBinding()), pool, currentBinding);
   }
 
   /**
@@ -83,10 +149,9 @@ export class ScopeTransaction {
    * cannot run under the next scope's binding.
    */
   takeTurn(): ScopeTransaction {
-    deferBinding(this.connection, this.currentBinding());
-    return new ScopeTransaction(this.pool, this.connection, this.currentBinding);
+    this.lease.rebind(this.currentBinding());
+    return new ScopeTransaction(this.lease, this.pool, this.currentBinding);
   }
-
   /** Takes no more statements; the transaction itself goes on (see `end`). */
   close(): void {
     this.ended = true;
@@ -110,13 +175,8 @@ export class ScopeTransaction {
   }
 
   /** Ends the transaction (nothing is sent if it never began) and gives the connection back. */
-  async end(outcome: 'commit' | 'rollback'): Promise<void> {
+  end(outcome: 'commit' | 'rollback'): Promise<void> {
     this.close();
-    try {
-      if (!owesBegin(this.connection))
-        await this.send(this.connection, outcome === 'commit' ? 'COMMIT;' : 'ROLLBACK;');
-    } finally {
-      await this.pool.releaseConnection(this.connection);
-    }
+    return this.lease.end(this.send, outcome);
   }
 }

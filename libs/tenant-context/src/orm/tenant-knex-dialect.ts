@@ -7,7 +7,8 @@ import {
   type KnexQuery,
   type PooledConnection,
 } from './deferred-begin';
-import { quoteIdent, TENANT_SETTING, type RlsRoles } from './rls';
+import { queryPipelined } from './pipelined-query';
+import { checkIdent, TENANT_SETTING, type RlsRoles } from './rls';
 import { ScopeTransaction, type ScopeClient } from './scope-transaction';
 
 /** The parts of knex's (untyped) transaction object that start it. */
@@ -25,7 +26,7 @@ type KnexDialect = new (config: unknown) => ScopeClient & {
 
 /** The tenant dialect's client: opens the transaction of a scope. */
 export interface TenantKnexClient {
-  openScopeTransaction(): Promise<ScopeTransaction>;
+  openScopeTransaction(): ScopeTransaction;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -37,12 +38,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function transactionBindingSql(roles: Pick<RlsRoles, 'systemRole'>): string | undefined {
   const context = readTenantContext();
-  if (context.isSystem) return `set local role ${quoteIdent(roles.systemRole)}`;
+  // `set_config`, not SET LOCAL: it also binds an implicit transaction (a pipelined read) quietly.
+  // Inlined (the simple protocol has no parameters): only a checked identifier or a valid UUID.
+  if (context.isSystem) return setLocalSql('role', checkIdent(roles.systemRole));
   const tenantId = context.maybeTenantId;
   if (!tenantId) return undefined;
-  // Inlined (the simple protocol has no parameters): only ever a validated UUID.
   if (!UUID.test(tenantId)) throw new Error(`refusing to bind malformed tenant id "${tenantId}"`);
-  return `select set_config('${TENANT_SETTING}', '${tenantId}', true)`;
+  return setLocalSql(TENANT_SETTING, tenantId);
+}
+
+function setLocalSql(setting: string, value: string): string {
+  return `select set_config('${setting}', '${value}', true)`;
 }
 
 /**
@@ -50,9 +56,10 @@ export function transactionBindingSql(roles: Pick<RlsRoles, 'systemRole'>): stri
  * to the scope that started them.
  *
  * BEGIN and the scope's binding are not sent when a transaction starts but in front of its first
- * write, as one simple query (`BEGIN; select set_config(…); <statement>`); plain reads before it
- * run bound in their own implicit transaction (`deferred-begin.ts`). A scope that only reads then
- * sends neither BEGIN nor COMMIT, one that makes no statement sends nothing. Savepoints begin
+ * write, in the same round trip (`BEGIN; select set_config(…); <statement>`, pipelined when the
+ * statement has parameters); plain reads before it run bound in their own implicit transaction
+ * (`deferred-begin.ts`). A scope that only reads then sends neither BEGIN nor COMMIT, one that
+ * makes no statement sends nothing. Savepoints begin
  * like any write. Scopes take their transaction from `openScopeTransaction`; knex transactions
  * (MikroORM's own, outside scopes) are deferred the same way.
  */
@@ -61,7 +68,7 @@ export function tenantKnexDialect(roles: Pick<RlsRoles, 'systemRole'>): KnexDial
     extends (PostgreSqlKnexDialect as unknown as KnexDialect)
     implements TenantKnexClient
   {
-    openScopeTransaction(): Promise<ScopeTransaction> {
+    openScopeTransaction(): ScopeTransaction {
       return ScopeTransaction.open(this, () => transactionBindingSql(roles));
     }
 
@@ -89,9 +96,13 @@ export function tenantKnexDialect(roles: Pick<RlsRoles, 'systemRole'>): KnexDial
         case 'skip':
           query.response = { command: 'COMMIT', rowCount: null, rows: [], fields: [] };
           return query;
-        case 'begin-first':
-          await super._query(connection, { sql: sending.sql });
-          return super._query(connection, query);
+        case 'pipeline':
+          query.response = await queryPipelined(connection, sending.ahead, {
+            ...query.options,
+            text: query.sql,
+            values: query.bindings as unknown[],
+          });
+          return query;
         case 'prefix': {
           const sent = await super._query(connection, { ...query, sql: sending.sql });
           // A multi-statement simple query answers with one result per statement: the last is ours.

@@ -31,7 +31,7 @@ export class UnitOfWorkScopeHook implements ScopeHook {
   constructor(private readonly orm: MikroORM) {}
 
   async around<T>(fn: () => Promise<T>): Promise<T> {
-    const transaction = await this.open();
+    const transaction = this.open();
     return this.complete(transaction, () => this.run(transaction, fn));
   }
 
@@ -44,7 +44,7 @@ export class UnitOfWorkScopeHook implements ScopeHook {
    * running can reach the next one's binding; scopes take turns one at a time.
    */
   async joint<T>(fn: (perScope: ScopeHook) => Promise<T>): Promise<T> {
-    const shared = await this.open();
+    const shared = this.open();
     let busy = false;
     const perScope: ScopeHook = {
       around: async (work) => {
@@ -62,7 +62,7 @@ export class UnitOfWorkScopeHook implements ScopeHook {
     return this.complete(shared, () => fn(perScope));
   }
 
-  private open(): Promise<ScopeTransaction> {
+  private open(): ScopeTransaction {
     const em = this.orm.em as EntityManager;
     const client = em.getConnection().getKnex().client as unknown as TenantKnexClient;
     return client.openScopeTransaction();
