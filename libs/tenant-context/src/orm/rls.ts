@@ -6,7 +6,7 @@ export const TENANT_SETTING = 'app.tenant_id';
 export interface RlsRoles {
   /** The role services log in as: not a superuser, not the table owner. */
   readonly appRole: string;
-  /** Granted to the app role but not inherited; entered with `SET LOCAL ROLE` by `asSystem`. */
+  /** Granted to the app role but not inherited; entered transaction-locally (`set_config('role', …, true)`) by `asSystem`. */
   readonly systemRole: string;
 }
 
