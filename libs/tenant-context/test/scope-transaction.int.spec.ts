@@ -254,6 +254,20 @@ describe('scope transactions: BEGIN deferred to the first write (real Postgres)'
     expect(new Set(ids)).toEqual(new Set([tenantA, tenantB]));
   });
 
+  it('work a scope left running cannot start a unit of work once the scope has ended', async () => {
+    let resume!: () => void;
+    const gate = new Promise<void>((resolve) => (resume = resolve));
+    let leftRunning!: Promise<unknown>;
+    await asA(async () => {
+      leftRunning = gate.then(() => em().find(Widget, {})); // never touched the EM in the scope
+    });
+    resume();
+    await expect(leftRunning).rejects.toThrow(/scope has ended/);
+    expect(
+      (em().getConnection().getKnex().client as { pool: { numUsed(): number } }).pool.numUsed(),
+    ).toBe(0);
+  });
+
   it('an ended scope takes no more statements, and its connection goes back owing nothing', async () => {
     const leaked = await asA(async () => {
       await em().find(Widget, {});

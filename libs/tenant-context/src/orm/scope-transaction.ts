@@ -49,13 +49,13 @@ class ConnectionLease {
 
   async acquire(): Promise<PooledConnection> {
     if (this.ended) throw new Error(ENDED);
+    const held = (this.held ??= this.take());
     this.running++;
-    this.held ??= this.take();
     try {
-      return await this.held;
+      return await held;
     } catch (error) {
       this.running--;
-      this.held = undefined;
+      if (this.held === held) this.held = undefined; // the next statement tries again
       throw error;
     }
   }

@@ -4,8 +4,43 @@ import { readTenantContext, type ScopeHook } from '../context/tenant-context';
 import type { ScopeTransaction } from './scope-transaction';
 import type { TenantKnexClient } from './tenant-knex-dialect';
 
-/** Each scope's EntityManager, by the scope's store (the CLS context it runs in). */
-const scopeEntityManagers = new WeakMap<object, EntityManager>();
+/**
+ * A scope's unit of work: its EntityManager, forked from the root at the first use, on the
+ * scope's transaction (also opened then). A scope that never touches the database pays for
+ * neither, nor for a flush.
+ */
+class ScopeUnit {
+  private em?: EntityManager;
+  private ended = false;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly transaction: () => ScopeTransaction,
+  ) {}
+
+  entityManager(name: string): EntityManager | undefined {
+    if (this.orm.em.name !== name) return undefined;
+    if (!this.em) {
+      // Work the scope left running must not open a transaction nobody will end.
+      if (this.ended) throw new Error('the scope has ended: it has no unit of work to start');
+      this.em = this.orm.em.fork({ clear: true, disableContextResolution: true }) as EntityManager;
+      this.em.setTransactionContext(this.transaction());
+    }
+    return this.em;
+  }
+
+  /** Writes what the scope left in its unit of work, if it has one. */
+  async flush(): Promise<void> {
+    await this.em?.flush();
+  }
+
+  end(): void {
+    this.ended = true;
+  }
+}
+
+/** Each scope's unit of work, by the scope's store (the CLS context it runs in). */
+const scopeUnits = new WeakMap<object, ScopeUnit>();
 
 /**
  * The current scope's EntityManager: what an injected EntityManager resolves to (MikroORM's
@@ -13,15 +48,14 @@ const scopeEntityManagers = new WeakMap<object, EntityManager>();
  */
 export function scopeEntityManager(name: string): EntityManager | undefined {
   const store = readTenantContext().snapshot();
-  const em = store && scopeEntityManagers.get(store);
-  return em?.name === name ? em : undefined;
+  return store && scopeUnits.get(store)?.entityManager(name);
 }
 
 /**
  * Every scope (request, message, job, `asSystem`) gets its own EntityManager fork — no identity
  * map shared between units of work — inside its own transaction, bound to the scope for RLS
- * (`tenant-knex-dialect.ts`). The fork is taken from the root EntityManager, so a nested scope
- * never joins its parent's transaction.
+ * (`tenant-knex-dialect.ts`), both made at the scope's first use of the EntityManager. The fork is
+ * taken from the root EntityManager, so a nested scope never joins its parent's transaction.
  *
  * The transaction is the scope's own (`ScopeTransaction`), not `em.begin()`'s knex transaction
  * nor `em.transactional()` (which forks a second time and merges the identity map back into a
@@ -31,8 +65,11 @@ export class UnitOfWorkScopeHook implements ScopeHook {
   constructor(private readonly orm: MikroORM) {}
 
   async around<T>(fn: () => Promise<T>): Promise<T> {
-    const transaction = this.open();
-    return this.complete(transaction, () => this.run(transaction, fn));
+    let transaction: ScopeTransaction | undefined;
+    return this.complete(
+      () => transaction,
+      () => this.run(() => (transaction ??= this.open()), fn),
+    );
   }
 
   /**
@@ -52,14 +89,17 @@ export class UnitOfWorkScopeHook implements ScopeHook {
         busy = true;
         const turn = shared.takeTurn();
         try {
-          return await this.run(turn, work);
+          return await this.run(() => turn, work);
         } finally {
           turn.close();
           busy = false;
         }
       },
     };
-    return this.complete(shared, () => fn(perScope));
+    return this.complete(
+      () => shared,
+      () => fn(perScope),
+    );
   }
 
   private open(): ScopeTransaction {
@@ -69,31 +109,37 @@ export class UnitOfWorkScopeHook implements ScopeHook {
   }
 
   /**
-   * Runs `fn` with a fresh EntityManager on `transaction` as its scope's, then flushes what it
-   * left. Found through the scope's store rather than MikroORM's `TransactionContext`, which
-   * would run one more AsyncLocalStorage for every scope (bench: context).
+   * Runs `fn` with a unit of work on `transaction` as its scope's, then flushes what it left.
+   * Found through the scope's store rather than MikroORM's `TransactionContext`, which would run
+   * one more AsyncLocalStorage for every scope (bench: context).
    */
-  private async run<T>(transaction: ScopeTransaction, fn: () => Promise<T>): Promise<T> {
-    const em = this.orm.em.fork({ clear: true, disableContextResolution: true }) as EntityManager;
-    em.setTransactionContext(transaction);
+  private async run<T>(transaction: () => ScopeTransaction, fn: () => Promise<T>): Promise<T> {
     const store = readTenantContext().snapshot();
     if (!store) throw new Error('a unit of work runs inside its scope');
-    scopeEntityManagers.set(store, em);
-    const result = await fn();
-    await em.flush();
-    return result;
+    const unit = new ScopeUnit(this.orm, transaction);
+    scopeUnits.set(store, unit);
+    try {
+      const result = await fn();
+      await unit.flush();
+      return result;
+    } finally {
+      unit.end();
+    }
   }
 
-  /** Commits `transaction` if `fn` succeeds, else rolls it back. */
-  private async complete<T>(transaction: ScopeTransaction, fn: () => Promise<T>): Promise<T> {
+  /** Commits the transaction, if one was opened, when `fn` succeeds, else rolls it back. */
+  private async complete<T>(
+    transaction: () => ScopeTransaction | undefined,
+    fn: () => Promise<T>,
+  ): Promise<T> {
     let result: T;
     try {
       result = await fn();
     } catch (error) {
-      await transaction.end('rollback');
+      await transaction()?.end('rollback');
       throw error;
     }
-    await transaction.end('commit'); // a failed COMMIT ends the transaction and rejects
+    await transaction()?.end('commit'); // a failed COMMIT ends the transaction and rejects
     return result;
   }
 }
