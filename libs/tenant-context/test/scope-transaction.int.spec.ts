@@ -3,7 +3,7 @@ import { PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
 import type { TestDatabase } from '@tenantbus/testing';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import type { ScopeTransaction, TenantContext } from '../src';
+import { TenantEntityManager, type ScopeTransaction, type TenantContext } from '../src';
 import { createFixtureDatabase, initFixtureOrm } from './fixtures.db';
 import { Widget } from './fixtures.entities';
 
@@ -252,6 +252,39 @@ describe('scope transactions: BEGIN deferred to the first write (real Postgres)'
       (await em().find(Widget, {})).map((w) => w.tenantId),
     );
     expect(new Set(ids)).toEqual(new Set([tenantA, tenantB]));
+  });
+
+  it('a scope that only read skips the flush; one that changed what it loaded writes it', async () => {
+    const flush = jest.spyOn(TenantEntityManager.prototype, 'flush');
+    try {
+      await asA(async () => void (await em().findOneOrFail(Widget, { id: widgetA })));
+      expect(flush).not.toHaveBeenCalled();
+      await asA(async () => {
+        (await em().findOneOrFail(Widget, { id: widgetA })).stock = 41;
+      });
+      expect(flush).toHaveBeenCalledTimes(1);
+    } finally {
+      flush.mockRestore();
+    }
+    const [{ stock }] = await db.query<{ stock: number }>(
+      'select stock from widget where id = $1',
+      [widgetA],
+    );
+    expect(stock).toBe(41);
+  });
+
+  it("an app's flush listener still hears every scope's flush, with nothing to write", async () => {
+    const heard: number[] = [];
+    let listening = true;
+    orm.em.getEventManager().registerSubscriber({
+      afterFlush: () => void (listening && heard.push(1)),
+    });
+    try {
+      await asA(async () => void (await em().find(Widget, {})));
+      expect(heard).toHaveLength(1);
+    } finally {
+      listening = false;
+    }
   });
 
   it('work a scope left running cannot start a unit of work once the scope has ended', async () => {

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { readTenantContext, type ScopeHook } from '../context/tenant-context';
 import type { ScopeTransaction } from './scope-transaction';
 import type { TenantKnexClient } from './tenant-knex-dialect';
+import { TenantSubscriber } from './tenant.subscriber';
 
 /**
  * A scope's unit of work: its EntityManager, forked from the root at the first use, on the
@@ -29,14 +30,35 @@ class ScopeUnit {
     return this.em;
   }
 
-  /** Writes what the scope left in its unit of work, if it has one. */
+  /** Writes what the scope left in its unit of work, if it has one and there is anything. */
   async flush(): Promise<void> {
-    await this.em?.flush();
+    if (this.em && !nothingToFlush(this.em)) await this.em.flush();
   }
 
   end(): void {
     this.ended = true;
   }
+}
+
+/**
+ * Whether flushing `em` would write nothing and call nobody: no entity persisted or removed, no
+ * change in any it loaded, and no flush listener but ours (which only acts on changes). A flush
+ * that writes nothing still costs a dozen promises and three event rounds; most scopes only read.
+ */
+function nothingToFlush(em: EntityManager): boolean {
+  const uow = em.getUnitOfWork();
+  if (uow.getPersistStack().size || uow.getRemoveStack().size || uow.getOrphanRemoveStack().size)
+    return false;
+  for (const subscriber of em.getEventManager().getSubscribers())
+    if (
+      !(subscriber instanceof TenantSubscriber) &&
+      (subscriber.beforeFlush || subscriber.onFlush || subscriber.afterFlush)
+    )
+      return false;
+  uow.computeChangeSets(); // what flush computes first; it leaves nothing behind when empty
+  return (
+    !uow.getChangeSets().length && !uow.getCollectionUpdates().length && !uow.getExtraUpdates().size
+  );
 }
 
 /** Each scope's unit of work, by the scope's store (the CLS context it runs in). */
