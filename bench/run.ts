@@ -28,7 +28,7 @@ const SUITES: Record<string, Suite> = {
   foundation: {
     title: 'Foundation: what tenancy costs per hop',
     notes: `- Postgres reads: 2,000 single-row reads by key over 50 tenants, 8 in flight. The tenant path is a
-  full unit of work per read (EntityManager fork, the scope's pooled connection, the ORM filter, and
+  full unit of work per read (EntityManager fork, the scope's leased connection, the ORM filter, and
   \`select set_config(…); <select>\` under RLS in one round trip: a read-only scope sends no BEGIN or
   COMMIT) — the price of a read that cannot cross tenants even by mistake. Between the two, MikroORM
   alone (a fork and \`findOneOrFail\` with the tenant in the where, owner connection): what the
@@ -50,29 +50,33 @@ const SUITES: Record<string, Suite> = {
   and service both; nats-server and Postgres not counted): steadier than rates on a shared machine.
 - Where ours spends more. The two "no query" rows split the hop: with handlers that make no
   query, ours adds the headers written and read, the tenant admitted against the directory, CLS,
-  the consumer span, and the scope's fork, pooled connection and (empty) flush — ~75 µs of CPU per
-  request in this session's runs. The rest of the gap is MikroORM's unit of work around the query
-  (the foundation suite prices it too: MikroORM alone vs the tenant scope). An in-process harness
-  (ORM only, 64 in flight, 9 alternating repetitions; not part of the suite) measured a fork +
-  \`findOneOrFail\` with a hand-written \`where tenant_id\` at ~333 µs CPU per read, the same
-  read in a tenant scope at ~461 µs with MikroORM's filter as it comes, and ~419 µs since
-  \`TenantEntityManager\` (this round) folds the filter into the query's own where: MikroORM
-  wraps them as \`{ $and: [filter, where] }\`, which its criteria nodes and query builder walk
-  for ~45 µs more than the same condition as one object. Of the rest, the flush that ends the
-  unit of work is ~21 µs and an empty scope ~35 µs.
-- What the profiles show beyond our code (Node 20): \`AsyncLocalStorage\` runs promise hooks
-  for every promise, and every enabled store (nestjs-cls and MikroORM's flush here; in the
-  services OpenTelemetry's context manager too) writes itself onto each one. In the no-query profiles the hooks took ~26 µs and
-  extra garbage collection ~33 µs of ours' ~100 µs more per request (with the query, a sampling
-  heap profile counted 391 KB allocated per request against the baseline's 276 KB). Node 24
-  (22.7+ behind \`--experimental-async-context-frame\`) carries the context in
-  \`AsyncContextFrame\` without these hooks; this machine runs 20.
-  Taken out in earlier rounds: Nest's interceptor chain for message handlers
+  the consumer span and the validation pipe — ~20–30 µs of CPU per request in this round's runs.
+  A scope that never uses its EntityManager forks none, opens no transaction, takes no
+  connection and flushes nothing (this round: ~91 → ~76 µs for the no-query row in one A/B).
+- Fixed this round, with the query (one A/B each, \`npm run bench -- context\`, 64 in flight):
+  a scope held a pooled connection from its start to its end, so at 64 in flight on a pool of 10
+  requests queued in the pool: 0.50× of the baseline (CPU 649 vs 321 µs per request). Now the
+  connection is leased per statement until a transaction begins (\`ConnectionLease\`), as plain
+  MikroORM holds it: 0.74× (463 vs 331 µs). A read-only scope also skips the flush that ends its
+  unit of work when no entity changed and nobody else listens to flushes: 0.78× (438 vs 329 µs).
+- What stays (a V8 profile of each side alone, 20,000 requests at 64 in flight, before the flush
+  skip): ours spent ~155 µs more per request — MikroORM ~+48 (the scope's fork, the filter, the
+  flush, entity code seeing two entity classes), our own code ~+41 (~8 of it V8 flattening
+  knex's SQL string, which the baseline pays later in pg's socket write), GC ~+12, promise hooks
+  and microtasks ~+24, the NATS client ~+6 (headers). Counted with \`async_hooks\`, a request
+  makes ~194 promises against the baseline's ~139 (the flush skip took ~14 away); Node 20's
+  \`AsyncLocalStorage\` runs promise hooks on every promise, and every enabled store (nestjs-cls
+  and MikroORM's flush here; in the services OpenTelemetry's context manager too) writes itself
+  onto each one. Node 24 (22.7+ behind \`--experimental-async-context-frame\`) carries the
+  context in \`AsyncContextFrame\` without these hooks; this machine runs 20.
+- Taken out in earlier rounds: Nest's interceptor chain for message handlers
   (\`AsyncResource.bind\` per interceptor and message) — the transport restores the scope
   (\`TenantNatsServer\`) — MikroORM's \`TransactionContext\` per scope, nestjs-cls's path split on
-  every \`cls.get(key)\`, a COMMIT sent for scopes that never began, and the \`JSON.parse\`
-  exception Nest's handler lookup throws for every plain-subject message. A read-only scope
-  sends one statement, \`select set_config(…); <select>\`.`,
+  every \`cls.get(key)\`, a COMMIT sent for scopes that never began, the \`JSON.parse\`
+  exception Nest's handler lookup throws for every plain-subject message, and MikroORM's
+  \`{ $and: [filter, where] }\` (\`TenantEntityManager\` folds the filter into the where). A
+  read-only scope sends one statement, \`select set_config(…); <select>\`, or with bound
+  parameters the binding pipelined ahead of it in the same round trip.`,
     run: contextBenchmarks,
     targets: (rows) => {
       const tenant = row(rows, CONTEXT_ROWS.tenant(64));
@@ -131,11 +135,16 @@ const SUITES: Record<string, Suite> = {
   headers), JSON, the meter evaluation and the write's JSON, V8's young-generation GC (~15% of the
   service's CPU on 8 MB semi-spaces; 32 MB cut GC by a third but added ~50 MB of RSS loaded and
   ~30 MB idle, which puts every service over the 150 MB idle target), and knex/pg per statement.
-- What bounds the rate (system-wide \`perf\` over 5 s of a drain, both cores): the service's
-  Node process ~53% of the machine, Postgres ~22%, nats-server ~6%, idle ~17%. The database
-  waits on the service's one thread: at 41–52 µs of it per event that thread allows ~20–25k
-  events/s, and 30,000/s needs ≤ 33 µs. For scale, a raw reader acking each message used ~30 µs
-  of its own and ~30 µs of nats-server CPU per message here, with ack-all ~7 and ~4. Peak RSS is V8 heap slack, not data: the live heap after a drain is
+- What bounds the rate (system-wide \`perf\` over 5 s of a drain, both cores, an earlier round):
+  the service's Node process ~53% of the machine, Postgres ~22%, nats-server ~6%, idle ~17%. The
+  database waits on the service's one thread, so its CPU per event sets the rate: 30,000/s needs
+  ≤ 33 µs. This round each group's rebinding \`set_config\` rides in the same round trip as the
+  group's statement (pipelined ahead of it in the extended protocol) instead of one of its own:
+  drains went from 18–24k/s (45–57 µs service + 20–28 µs Postgres per event, last round's three
+  runs) to 32–34k/s (32–36 + 12–13 µs) in this round's. For scale, a raw reader acking each
+  message used ~30 µs of its own and ~30 µs of nats-server CPU per message here, with ack-all ~7
+  and ~4: 40% of the ack-all rate (~85k/s) would leave ~12 µs per event for decoding, checking,
+  folding and writing it, less than the NATS client alone spends reading it. Peak RSS is V8 heap slack, not data: the live heap after a drain is
   ~52 MB, and \`--max-old-space-size=160\` held the peak at 191 MB (50k events) at similar CPU.
 - Duplicates: 10% of the events published again with new \`Nats-Msg-Id\`s (so the stream keeps
   them), after the originals; the rate counts every message drained, and the totals must not move.
