@@ -47,17 +47,10 @@ class ConnectionLease {
     private binding: string | undefined,
   ) {}
 
-  async acquire(): Promise<PooledConnection> {
-    if (this.ended) throw new Error(ENDED);
-    const held = (this.held ??= this.take());
+  acquire(): Promise<PooledConnection> {
+    if (this.ended) return Promise.reject(new Error(ENDED));
     this.running++;
-    try {
-      return await held;
-    } catch (error) {
-      this.running--;
-      if (this.held === held) this.held = undefined; // the next statement tries again
-      throw error;
-    }
+    return (this.held ??= this.take());
   }
 
   /** After each statement: gives the connection back when nothing runs on it and nothing began. */
@@ -74,10 +67,21 @@ class ConnectionLease {
     if (this.connection) deferBinding(this.connection, binding);
   }
 
-  /** Ends the transaction, if one began, and gives the connection back. */
-  async end(send: ScopeClient['query'], outcome: 'commit' | 'rollback'): Promise<void> {
+  /**
+   * Ends the transaction, if one began, and gives the connection back; `undefined` when the scope
+   * holds none (then nothing runs and nothing began: there is nothing to wait for).
+   */
+  end(send: ScopeClient['query'], outcome: 'commit' | 'rollback'): Promise<void> | undefined {
     this.ended = true;
-    const connection = await this.held?.catch(() => undefined);
+    return this.held && this.finish(this.held, send, outcome);
+  }
+
+  private async finish(
+    held: Promise<PooledConnection>,
+    send: ScopeClient['query'],
+    outcome: 'commit' | 'rollback',
+  ): Promise<void> {
+    const connection = await held.catch(() => undefined);
     if (!connection) return;
     this.forget();
     try {
@@ -88,11 +92,20 @@ class ConnectionLease {
     }
   }
 
-  private async take(): Promise<PooledConnection> {
-    const connection = await this.pool.acquireConnection();
-    deferBegin(connection, { begin: 'begin', binding: this.binding, readsAhead: true });
-    this.connection = connection;
-    return connection;
+  private take(): Promise<PooledConnection> {
+    const held: Promise<PooledConnection> = this.pool.acquireConnection().then(
+      (connection) => {
+        deferBegin(connection, { begin: 'begin', binding: this.binding, readsAhead: true });
+        this.connection = connection;
+        return connection;
+      },
+      (error: unknown) => {
+        // Every statement waiting for it fails with it; the next one tries again.
+        if (this.held === held) this.forget();
+        throw error;
+      },
+    );
+    return held;
   }
 
   private forget(): void {
@@ -174,8 +187,11 @@ export class ScopeTransaction {
     });
   }
 
-  /** Ends the transaction (nothing is sent if it never began) and gives the connection back. */
-  end(outcome: 'commit' | 'rollback'): Promise<void> {
+  /**
+   * Ends the transaction (nothing is sent if it never began) and gives the connection back;
+   * `undefined` when there was nothing to end.
+   */
+  end(outcome: 'commit' | 'rollback'): Promise<void> | undefined {
     this.close();
     return this.lease.end(this.send, outcome);
   }

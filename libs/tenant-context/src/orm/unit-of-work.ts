@@ -30,9 +30,9 @@ class ScopeUnit {
     return this.em;
   }
 
-  /** Writes what the scope left in its unit of work, if it has one and there is anything. */
-  async flush(): Promise<void> {
-    if (this.em && !nothingToFlush(this.em)) await this.em.flush();
+  /** Writes what the scope left in its unit of work; `undefined` when there is nothing. */
+  flush(): Promise<void> | undefined {
+    return this.em && !nothingToFlush(this.em) ? this.em.flush() : undefined;
   }
 
   end(): void {
@@ -86,11 +86,12 @@ export function scopeEntityManager(name: string): EntityManager | undefined {
 export class UnitOfWorkScopeHook implements ScopeHook {
   constructor(private readonly orm: MikroORM) {}
 
-  async around<T>(fn: () => Promise<T>): Promise<T> {
+  around<T>(fn: () => Promise<T>): Promise<T> {
     let transaction: ScopeTransaction | undefined;
     return this.complete(
+      () => this.enter(() => (transaction ??= this.open())),
       () => transaction,
-      () => this.run(() => (transaction ??= this.open()), fn),
+      fn,
     );
   }
 
@@ -111,7 +112,7 @@ export class UnitOfWorkScopeHook implements ScopeHook {
         busy = true;
         const turn = shared.takeTurn();
         try {
-          return await this.run(() => turn, work);
+          return await this.complete(() => this.enter(() => turn), NO_TRANSACTION, work);
         } finally {
           turn.close();
           busy = false;
@@ -119,6 +120,7 @@ export class UnitOfWorkScopeHook implements ScopeHook {
       },
     };
     return this.complete(
+      undefined,
       () => shared,
       () => fn(perScope),
     );
@@ -131,37 +133,47 @@ export class UnitOfWorkScopeHook implements ScopeHook {
   }
 
   /**
-   * Runs `fn` with a unit of work on `transaction` as its scope's, then flushes what it left.
-   * Found through the scope's store rather than MikroORM's `TransactionContext`, which would run
-   * one more AsyncLocalStorage for every scope (bench: context).
+   * Makes the current scope's unit of work, on `transaction`. Found through the scope's store
+   * rather than MikroORM's `TransactionContext`, which would run one more AsyncLocalStorage for
+   * every scope (bench: context).
    */
-  private async run<T>(transaction: () => ScopeTransaction, fn: () => Promise<T>): Promise<T> {
+  private enter(transaction: () => ScopeTransaction): ScopeUnit {
     const store = readTenantContext().snapshot();
     if (!store) throw new Error('a unit of work runs inside its scope');
     const unit = new ScopeUnit(this.orm, transaction);
     scopeUnits.set(store, unit);
-    try {
-      const result = await fn();
-      await unit.flush();
-      return result;
-    } finally {
-      unit.end();
-    }
+    return unit;
   }
 
-  /** Commits the transaction, if one was opened, when `fn` succeeds, else rolls it back. */
+  /**
+   * Runs `fn` in the unit of work `enter` makes, flushes what it left there, then commits the
+   * transaction, if one was opened; rolls it back if anything before COMMIT failed. (Awaits only
+   * what there is to wait for: every await is a promise, and on Node 20 every promise runs the
+   * context's hooks.)
+   */
   private async complete<T>(
+    enter: (() => ScopeUnit) | undefined,
     transaction: () => ScopeTransaction | undefined,
     fn: () => Promise<T>,
   ): Promise<T> {
+    const unit = enter?.();
     let result: T;
     try {
       result = await fn();
+      const flushing = unit?.flush();
+      if (flushing) await flushing;
     } catch (error) {
-      await transaction()?.end('rollback');
+      unit?.end();
+      const rollingBack = transaction()?.end('rollback');
+      if (rollingBack) await rollingBack;
       throw error;
     }
-    await transaction()?.end('commit'); // a failed COMMIT ends the transaction and rejects
+    unit?.end();
+    const committing = transaction()?.end('commit'); // a failed COMMIT ends the transaction and rejects
+    if (committing) await committing;
     return result;
   }
 }
+
+/** A turn on a shared transaction ends none: the joint scope commits or rolls back. */
+const NO_TRANSACTION = (): undefined => undefined;
