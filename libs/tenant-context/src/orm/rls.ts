@@ -6,7 +6,10 @@ export const TENANT_SETTING = 'app.tenant_id';
 export interface RlsRoles {
   /** The role services log in as: not a superuser, not the table owner. */
   readonly appRole: string;
-  /** Granted to the app role but not inherited; entered transaction-locally (`set_config('role', …, true)`) by `asSystem`. */
+  /**
+   * Granted to the app role but not inherited; entered transaction-locally by `asSystem`
+   * (`set_config('role', …, true)`).
+   */
   readonly systemRole: string;
 }
 

@@ -150,7 +150,7 @@ export class ScopeTransaction {
     this.send = send;
   }
 
-  /** `currentBinding` binds to the scope running now (read now, and when the transaction is rebound). */
+  /** `currentBinding` binds to the scope running now (read now and at each rebinding). */
   static open(pool: ScopeClient, currentBinding: () => string | undefined): ScopeTransaction {
     return new ScopeTransaction(new ConnectionLease(pool, currentBinding()), pool, currentBinding);
   }
@@ -165,6 +165,7 @@ export class ScopeTransaction {
     this.lease.rebind(this.currentBinding());
     return new ScopeTransaction(this.lease, this.pool, this.currentBinding);
   }
+
   /** Takes no more statements; the transaction itself goes on (see `end`). */
   close(): void {
     this.ended = true;

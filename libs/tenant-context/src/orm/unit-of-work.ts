@@ -169,7 +169,8 @@ export class UnitOfWorkScopeHook implements ScopeHook {
       throw error;
     }
     unit?.end();
-    const committing = transaction()?.end('commit'); // a failed COMMIT ends the transaction and rejects
+    // A failed COMMIT ends the transaction itself, and rejects.
+    const committing = transaction()?.end('commit');
     if (committing) await committing;
     return result;
   }
